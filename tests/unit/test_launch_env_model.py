@@ -1,0 +1,72 @@
+"""LaunchEnv's invariants and serialisation; LaunchEnvError's one-line messages."""
+
+import dataclasses
+import json
+
+import pytest
+
+from train.launch_env import LaunchEnv, LaunchEnvError
+
+VALID = dict(
+    source="env",
+    rank=1,
+    world_size=4,
+    local_rank=1,
+    local_world_size=2,
+    node_rank=0,
+    master_addr="10.0.0.4",
+    master_port=29500,
+    restart_count=None,
+)
+
+
+def test_launch_env_is_frozen():
+    launch = LaunchEnv(**VALID)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        launch.rank = 2  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("world_size", "expected"), [(1, False), (2, True)])
+def test_is_distributed_means_more_than_one_process(world_size, expected):
+    fields = VALID | dict(world_size=world_size, rank=0, local_rank=0, local_world_size=1)
+    assert LaunchEnv(**fields).is_distributed is expected
+
+
+def test_to_json_dict_round_trips_through_json():
+    launch = LaunchEnv(
+        **VALID, tf_config={"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}
+    )
+    assert LaunchEnv(**json.loads(json.dumps(launch.to_json_dict()))) == launch
+
+
+def test_to_json_dict_names_every_field_with_null_for_unknown():
+    assert LaunchEnv(**VALID).to_json_dict() == VALID | {"tf_config": None}
+
+
+def test_launch_env_with_tf_config_is_hashable():
+    launch = LaunchEnv(**VALID, tf_config={"cluster": {}})
+    assert hash(launch) == hash(LaunchEnv(**VALID, tf_config={"cluster": {}}))
+
+
+@pytest.mark.parametrize(
+    ("change", "field_name"),
+    [
+        (dict(world_size=0), "world_size"),
+        (dict(rank=4), "rank"),
+        (dict(rank=-1), "rank"),
+        (dict(local_world_size=0), "local_world_size"),
+        (dict(local_rank=2), "local_rank"),
+        (dict(node_rank=-1), "node_rank"),
+        (dict(master_port=0), "master_port"),
+        (dict(master_port=65536), "master_port"),
+    ],
+)
+def test_inconsistent_launch_env_is_rejected_naming_the_field(change, field_name):
+    with pytest.raises(LaunchEnvError, match=rf"^{field_name}="):
+        LaunchEnv(**(VALID | change))
+
+
+def test_launch_env_error_is_a_value_error_on_one_line():
+    error = LaunchEnvError("RANK='a\nb' is not an integer")
+    assert isinstance(error, ValueError)
+    assert "\n" not in str(error)
