@@ -1,0 +1,21 @@
+"""Submit trainyard's training containers to an Azure ML compute cluster (azure-ai-ml, SDK v2).
+
+The job runs the same image and the same command as the local docker-compose cluster
+(`submit.commands`), so what passes locally is what runs in the cloud.
+
+Layout, one concept per module:
+    commands      the training command every node runs (shared with compose)
+    frameworks    which Azure ML distribution types each framework may use
+    vm_sizes      GPUs per Azure VM size, for checking processes per node
+    request       the typed submission request, built once from the command line
+    validate      every check that needs no network, run before anything else
+    build_context content hash of a Docker build context (what .dockerignore lets through)
+    image_digest  pins an image tag to the digest that `make push` pushed
+    environment   the Azure ML Environment (registered image or Azure-built context)
+    compute       the AmlCompute cluster
+    job           the CommandJob with its distribution
+    plan          all three objects, built the same way for a dry run and a real run
+    dry_run       writes the plan as CLI v2 YAML and loads it back to validate it
+    workspace     workspace settings and the MLClient (the first module that touches Azure)
+    azure_submit  the real submission: compute, environment, job, log streaming
+"""

@@ -1,0 +1,121 @@
+"""`python -m submit`: submit a trainyard training job to Azure ML, or dry-run it offline.
+
+    python -m submit --framework pytorch --nodes 2 --procs 1 \
+        --image myacr.azurecr.io/trainyard/pytorch:0.1 --dry-run --out build/azure
+
+A dry run needs no credentials and no network. Any invalid request exits with status 2 and
+one line saying what to change, before anything is sent to Azure.
+"""
+
+import argparse
+import os
+import sys
+from typing import Optional, Sequence
+
+from submit.errors import SubmitError
+from submit.frameworks import AZURE_DISTRIBUTION_TYPES, FRAMEWORKS
+from submit.request import SubmitRequest
+
+USAGE_ERROR = 2
+
+
+def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    defaults = SubmitRequest(framework="pytorch")
+    parser = argparse.ArgumentParser(prog="python -m submit", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--framework", required=True, choices=sorted(FRAMEWORKS))
+    parser.add_argument("--nodes", type=int, default=defaults.nodes)
+    parser.add_argument("--procs", type=int, default=defaults.procs_per_node, help="processes per node")
+    parser.add_argument("--distribution", choices=AZURE_DISTRIBUTION_TYPES,
+                        help="Azure ML distribution type (default: the framework's usual one)")
+    parser.add_argument("--parameter-servers", type=int, default=0, help="TensorFlow parameter servers")
+    source = parser.add_argument_group("container (exactly one)")
+    source.add_argument("--image", help="pushed image reference (see `make push`)")
+    source.add_argument("--build-context", help="directory Azure uploads and builds, e.g. .")
+    source.add_argument("--dockerfile", help="Dockerfile inside the build context "
+                                             "(default: docker/<family>/Dockerfile)")
+    cluster = parser.add_argument_group("compute")
+    cluster.add_argument("--compute", default=defaults.compute_name, help="AmlCompute cluster name")
+    cluster.add_argument("--vm-size", default=defaults.vm_size)
+    cluster.add_argument("--min-nodes", type=int, default=defaults.min_nodes)
+    cluster.add_argument("--max-nodes", type=int, help="default: --nodes")
+    cluster.add_argument("--low-priority", action="store_true", help="preemptible nodes; the job resumes")
+    job = parser.add_argument_group("job")
+    job.add_argument("--data", help="URI folder handed to --data-dir (azureml://datastores/<store>/paths/<dir>)")
+    job.add_argument("--shm-size", default=defaults.shm_size)
+    job.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                     help="extra environment variable for every process (repeatable)")
+    job.add_argument("--experiment", default=defaults.experiment_name)
+    parser.add_argument("--workspace-config", help="workspace config.json (else AZURE_SUBSCRIPTION_ID, "
+                                                   "AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE_NAME)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="write and validate the CLI v2 YAML; no credentials, no network")
+    parser.add_argument("--out", default=os.path.join("build", "azure"), help="dry-run output directory")
+    parser.add_argument("--no-stream", action="store_true", help="return after submitting")
+    return parser.parse_args(argv)
+
+
+def request_from(arguments: argparse.Namespace) -> SubmitRequest:
+    return SubmitRequest(
+        framework=arguments.framework,
+        nodes=arguments.nodes,
+        procs_per_node=arguments.procs,
+        distribution=arguments.distribution,
+        parameter_servers=arguments.parameter_servers,
+        image=arguments.image,
+        build_context=arguments.build_context,
+        dockerfile=arguments.dockerfile,
+        compute_name=arguments.compute,
+        vm_size=arguments.vm_size,
+        min_nodes=arguments.min_nodes,
+        max_nodes=arguments.max_nodes,
+        low_priority=arguments.low_priority,
+        data=arguments.data,
+        shm_size=arguments.shm_size,
+        extra_environment=_parse_env(arguments.env),
+        experiment_name=arguments.experiment,
+    )
+
+
+def _parse_env(assignments: Sequence[str]) -> dict[str, str]:
+    variables = {}
+    for assignment in assignments:
+        name, equals, value = assignment.partition("=")
+        if not equals:
+            raise SubmitError(f"--env {assignment!r} needs the form NAME=VALUE")
+        variables[name] = value
+    return variables
+
+
+def run(argv: Optional[Sequence[str]] = None) -> int:
+    arguments = parse_arguments(argv)
+    # Imported here so that --help works even where azure-ai-ml is missing.
+    from submit.dry_run import write_plan
+    from submit.plan import build_plan
+
+    try:
+        request = request_from(arguments)
+        plan = build_plan(request)  # validates first: nothing below runs for a bad request
+        if arguments.dry_run:
+            result = write_plan(plan, os.path.join(arguments.out, request.framework))
+            with open(result.job_yaml, encoding="utf-8") as job_yaml:
+                print(job_yaml.read(), end="")
+            print(f"# dry run: {result.directory} holds environment.yaml, compute.yaml and job.yaml "
+                  f"(validated by azure-ai-ml). To submit them by hand:", file=sys.stderr)
+            for command in result.az_commands():
+                print(f"#   {command}", file=sys.stderr)
+            return 0
+        from submit.azure_submit import submit
+        from submit.workspace import connect, workspace_settings
+
+        settings = workspace_settings(config_path=arguments.workspace_config)
+        print(f"workspace {settings.workspace_name} (from {settings.source})", file=sys.stderr)
+        submit(plan, request, connect(settings), stream=not arguments.no_stream,
+               log=lambda line: print(line, file=sys.stderr))
+        return 0
+    except SubmitError as error:
+        print(f"azure-submit: {error}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(run())
