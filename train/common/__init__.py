@@ -1,0 +1,5 @@
+"""Training pieces shared by the framework entrypoints (PyTorch DDP now, Horovod and DeepSpeed later).
+
+Everything here is importable without torch: data arrive as numpy arrays, checkpoints as bytes,
+metrics as plain numbers. Framework code adapts them (see train/pytorch/).
+"""

@@ -1,0 +1,98 @@
+"""torch.distributed set-up from a LaunchEnv, and the few collectives the trainer needs.
+
+The process group is initialised explicitly from the detected launch (tcp://MASTER_ADDR:MASTER_PORT,
+rank, world size) instead of env://, so that one object read once decides everything and no code
+reads RANK & co. on its own. Under torchrun the same tcp:// address reaches the store torchrun's
+agent already hosts (torch handles TORCHELASTIC_USE_AGENT_STORE). A world of one skips
+torch.distributed altogether.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+import torch
+import torch.distributed as dist
+
+from train.common.errors import UsageError
+from train.launch_env import LaunchEnv
+from train.pytorch.backend import BackendChoice, choose_backend
+
+log = logging.getLogger(__name__)
+
+# Long enough for a slow peer to load data, short enough that a dead peer fails the job in minutes
+# rather than the default 30.
+COLLECTIVE_TIMEOUT = timedelta(minutes=10)
+
+
+def limit_cpu_threads(local_world_size: int) -> int:
+    """Share this node's cores among its processes: N processes x all cores each thrash the CPU."""
+    cores = len(os.sched_getaffinity(0))
+    threads = max(1, cores // local_world_size)
+    torch.set_num_threads(threads)
+    return threads
+
+
+class ProcessGroup:
+    """This process's place in the job; collectives are no-ops in a world of one."""
+
+    def __init__(self, launch: LaunchEnv, choice: BackendChoice) -> None:
+        self.rank = launch.rank
+        self.world_size = launch.world_size
+        self.device = torch.device(choice.device)
+        self.backend = choice.backend
+        self._initialised = False
+        if launch.world_size == 1:
+            return
+        if not launch.master_addr or not launch.master_port:
+            raise UsageError(f"launch source {launch.source!r} gives world size {launch.world_size} "
+                             "but no rendezvous address (MASTER_ADDR/MASTER_PORT)")
+        host = f"[{launch.master_addr}]" if ":" in launch.master_addr else launch.master_addr
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+        dist.init_process_group(
+            backend=choice.backend, init_method=f"tcp://{host}:{launch.master_port}",
+            rank=launch.rank, world_size=launch.world_size, timeout=COLLECTIVE_TIMEOUT)
+        self._initialised = True
+
+    @property
+    def is_writer(self) -> bool:
+        """Rank 0 alone writes checkpoints, the model and metrics."""
+        return self.rank == 0
+
+    def barrier(self) -> None:
+        if self._initialised:
+            dist.barrier()
+
+    def all_reduce_sum(self, values: torch.Tensor) -> torch.Tensor:
+        if self._initialised:
+            values = values.to(self.device)
+            dist.all_reduce(values, op=dist.ReduceOp.SUM)
+        return values.cpu()
+
+    def broadcast_from_writer(self, obj: object) -> object:
+        """Rank 0's `obj` on every rank (pickled; use for small things such as a checkpoint)."""
+        if not self._initialised:
+            return obj
+        box = [obj]
+        dist.broadcast_object_list(box, src=0, device=self.device)
+        return box[0]
+
+    def close(self) -> None:
+        if self._initialised:
+            dist.destroy_process_group()
+            self._initialised = False
+
+
+def open_process_group(launch: LaunchEnv) -> ProcessGroup:
+    choice = choose_backend(torch.cuda.is_available(), torch.cuda.device_count(),
+                            launch.local_rank, launch.local_world_size)
+    threads = limit_cpu_threads(launch.local_world_size) if choice.device == "cpu" else None
+    log.info("launch source %s: rank %d of %d (local %d of %d, node %d), master %s:%s",
+             launch.source, launch.rank, launch.world_size, launch.local_rank,
+             launch.local_world_size, launch.node_rank, launch.master_addr, launch.master_port)
+    log.info("backend %s on %s: %s%s", choice.backend, choice.device, choice.reason,
+             f"; {threads} CPU thread(s) per process" if threads else "")
+    return ProcessGroup(launch, choice)

@@ -1,0 +1,168 @@
+"""The training loop: epochs of batches from this rank's shard, checkpoints, progress, evaluation.
+
+Steps are counted globally from 1 across restarts: "step s" is the s-th optimizer update of the job.
+A checkpoint written after step s records `finished_steps = s`; a run resumed from it starts at step
+s + 1, in epoch s // steps_per_epoch, after skipping that epoch's first s % steps_per_epoch batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, TensorDataset
+
+from train.common.atomic_file import atomic_write_bytes
+from train.common.checkpoint_store import CheckpointStore
+from train.common.common_flags import TrainConfig
+from train.common.data import ArrayDataset, ShardPlan
+from train.common.metrics import Metrics
+from train.common.throughput import Throughput
+from train.pytorch.process_group import ProcessGroup
+from train.pytorch.snapshot import RunShape, Snapshot, capture_rng_state
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    finished_steps: int
+    steps_this_run: int
+    accuracy: float
+    samples_per_sec: float
+    weights_sha256: str
+
+
+def weights_sha256(model: nn.Module) -> str:
+    """A fingerprint of the weights: equal runs give equal hashes, bit for bit."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, data: ArrayDataset, model: nn.Module,
+                 optimizer: torch.optim.Optimizer, group: ProcessGroup, plan: ShardPlan,
+                 store: CheckpointStore, metrics: Metrics, finished_steps: int = 0) -> None:
+        self.config = config
+        self.data = data
+        self.model = model                      # unwrapped: what checkpoints and evaluation use
+        self.optimizer = optimizer
+        self.group = group
+        self.plan = plan
+        self.store = store
+        self.metrics = metrics
+        self.finished_steps = finished_steps
+        self.shape = RunShape(data.name, group.world_size, config.batch_size,
+                              plan.steps_per_epoch, config.seed)
+        self.total_steps = plan.steps_per_epoch * config.epochs
+        if config.max_steps is not None:
+            self.total_steps = min(self.total_steps, config.max_steps)
+        self._train_x = torch.from_numpy(data.train_x)
+        self._train_y = torch.from_numpy(data.train_y)
+        self._loss_fn = nn.CrossEntropyLoss()
+        self._throughput = Throughput()
+        self._ddp: nn.Module = self._wrap_for_training(model)
+
+    def _wrap_for_training(self, model: nn.Module) -> nn.Module:
+        """The module the training steps call. DDP averages gradients across ranks during
+        backward(); in a world of one it is skipped. (Horovod's trainer overrides this: it averages
+        in the optimizer instead.)"""
+        if self.group.world_size == 1:
+            return model
+        on_gpu = self.group.device.type == "cuda"
+        return DistributedDataParallel(model, device_ids=[self.group.device] if on_gpu else None)
+
+    def train(self) -> TrainResult:
+        start_steps = self.finished_steps
+        first_epoch = self.finished_steps // self.plan.steps_per_epoch
+        for epoch in range(first_epoch, self.config.epochs):
+            if self.finished_steps >= self.total_steps:
+                break
+            self._run_epoch(epoch)
+        accuracy = self.evaluate()
+        return TrainResult(self.finished_steps, self.finished_steps - start_steps, accuracy,
+                           self._throughput.samples_per_sec(), weights_sha256(self.model))
+
+    def _run_epoch(self, epoch: int) -> None:
+        skip = self.finished_steps - epoch * self.plan.steps_per_epoch
+        batches = self.plan.batches(epoch, skip=skip)
+        self._ddp.train()
+        for x, y in self._loader(batches):
+            if self.finished_steps >= self.total_steps:
+                return
+            loss = self._run_batch(x, y)
+            self.finished_steps += 1
+            self._throughput.add(len(y) * self.group.world_size)
+            self._report_progress(epoch, loss)
+            if self.config.checkpoint_every and self.finished_steps % self.config.checkpoint_every == 0:
+                self._save_snapshot()
+            if self.config.step_delay:
+                time.sleep(self.config.step_delay)
+
+    def _loader(self, batches: list[np.ndarray]) -> DataLoader:
+        # The batches are fixed up front (ShardPlan), so worker processes only gather tensors and
+        # cannot change the order: --workers changes speed, never results.
+        return DataLoader(TensorDataset(self._train_x, self._train_y), batch_sampler=batches,
+                          num_workers=self.config.workers)
+
+    def _run_batch(self, x: torch.Tensor, y: torch.Tensor) -> float:
+        x, y = x.to(self.group.device), y.to(self.group.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self._loss_fn(self._ddp(x), y)
+        loss.backward()
+        self.optimizer.step()
+        return loss.item()
+
+    def _report_progress(self, epoch: int, loss: float) -> None:
+        if not self.group.is_writer:
+            return
+        step = self.finished_steps
+        if step % self.config.print_freq == 0 or step == self.total_steps:
+            log.info("epoch %d/%d step %d/%d loss %.4f samples/s %.1f", epoch + 1, self.config.epochs,
+                     step, self.total_steps, loss, self._throughput.samples_per_sec())
+            self.metrics.log_metrics({"loss": loss, "epoch": float(epoch + 1),
+                                      "samples_per_sec": self._throughput.samples_per_sec()}, step=step)
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.model.state_dict(), self.optimizer.state_dict(), self.finished_steps,
+                        self.shape, capture_rng_state(), self.metrics.run_id)
+
+    def _save_snapshot(self) -> None:
+        if not self.group.is_writer:
+            return
+        path = self.store.save(self.finished_steps, self.snapshot().to_bytes())
+        log.info("checkpoint %s written (finished step %d)", path, self.finished_steps)
+
+    def save_final(self) -> None:
+        """Rank 0: last checkpoint (unless this step has one) and the weights as model.pt."""
+        if not self.group.is_writer:
+            return
+        if self.finished_steps not in self.store.steps():
+            self._save_snapshot()
+        buffer = io.BytesIO()
+        torch.save(self.model.state_dict(), buffer)
+        path = atomic_write_bytes(self.config.model_dir / "model.pt", buffer.getvalue())
+        log.info("model weights written to %s", path)
+
+    @torch.no_grad()
+    def evaluate(self) -> float:
+        """Accuracy on the whole test set; each rank scores a slice and the counts are summed."""
+        self.model.eval()
+        x = torch.from_numpy(self.data.test_x[self.group.rank::self.group.world_size])
+        y = torch.from_numpy(self.data.test_y[self.group.rank::self.group.world_size])
+        correct = 0
+        for start in range(0, len(y), 512):
+            logits = self.model(x[start:start + 512].to(self.group.device))
+            correct += int((logits.argmax(dim=1).cpu() == y[start:start + 512]).sum())
+        counts = self.group.all_reduce_sum(torch.tensor([correct, len(y)], dtype=torch.float64))
+        return float(counts[0] / counts[1])
