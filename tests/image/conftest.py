@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.containers import PYTORCH_IMAGE, Mount, image_exists, make_writable, run_container
+from tests.containers import PYTORCH_IMAGE, Mount, make_writable, run_container
+from tests.required_image import require_image
 
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
 IMAGES_PER_CIFAR_BATCH = 200
@@ -14,9 +15,7 @@ IMAGES_PER_CIFAR_BATCH = 200
 
 @pytest.fixture(scope="session")
 def pytorch_image() -> str:
-    if not image_exists(PYTORCH_IMAGE):
-        pytest.skip(f"image {PYTORCH_IMAGE} is not built (make build)")
-    return PYTORCH_IMAGE
+    return require_image(PYTORCH_IMAGE)
 
 
 @pytest.fixture
