@@ -131,7 +131,7 @@ test-unit: venv ## Unit tests on the host (seconds, no Docker)
 	$(PYTHON) -m pytest -m unit
 
 .PHONY: test
-test: venv test-unit build ## Everything: unit tests, build, tests in the images, compose end to end
+test: venv lint test-unit build ## Everything: lint, unit tests, build, tests in the images, compose end to end
 	TRAINYARD_REQUIRE_IMAGES=1 COMPOSE="$(COMPOSE)" $(PYTHON) -m pytest -m "image or e2e"
 
 .PHONY: lint

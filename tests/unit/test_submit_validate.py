@@ -125,7 +125,8 @@ def test_build_context_needs_its_dockerfile(tmp_path):
 
 
 def test_local_build_name_is_refused_with_the_push_command():
-    with pytest.raises(SubmitError, match=r"run `make push REGISTRY=<registry>` and pass --image <registry>/trainyard/pytorch:0.1"):
+    expected = r"run `make push REGISTRY=<registry>` and pass --image <registry>/trainyard/pytorch:0.1"
+    with pytest.raises(SubmitError, match=expected):
         validate(request(image="trainyard/pytorch:0.1"))
 
 

@@ -14,7 +14,7 @@ def run(argv: list[str] | None = None) -> int:
     parser = build_parser("python -m train.pytorch",
                           "Train a small model with PyTorch DistributedDataParallel.")
     config = config_from_args(parser.parse_args(argv))   # exits 2 on bad flags
-    from train.pytorch.main import main   # after parsing: --help must not wait for torch to import
+    from train.pytorch.main import main  # after parsing: --help must not wait for torch to import
     try:
         return main(config)
     except (UsageError, LaunchEnvError) as exc:
