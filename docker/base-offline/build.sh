@@ -21,7 +21,14 @@ say() { printf '[base-offline] %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 [[ "$(id -u)" == 0 ]] || die "debootstrap needs root: run 'sudo make base-offline' (or build as root)."
-command -v debootstrap >/dev/null || die "debootstrap is not installed: 'apt-get install debootstrap' (Debian/Ubuntu)."
+if ! command -v debootstrap >/dev/null; then
+    # Root on a Debian/Ubuntu host: install it, so the README's first command works on a fresh machine.
+    command -v apt-get >/dev/null || die "debootstrap is not installed, and this is no Debian/Ubuntu host: install debootstrap."
+    say "debootstrap is not installed: installing it with apt-get ..."
+    timeout 600 apt-get update -q >&2 || die "apt-get update failed: install debootstrap yourself."
+    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -q debootstrap >&2 \
+        || die "could not install debootstrap: 'apt-get install debootstrap', then run this again."
+fi
 command -v docker >/dev/null || die "docker is not installed."
 
 workdir="$(mktemp -d "${TMPDIR:-/tmp}/trainyard-rootfs.XXXXXX")"
