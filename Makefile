@@ -132,7 +132,8 @@ test-unit: venv ## Unit tests on the host (seconds, no Docker)
 
 .PHONY: test
 test: venv lint test-unit build ## Everything: lint, unit tests, build, tests in the images, compose end to end
-	TRAINYARD_REQUIRE_IMAGES=1 COMPOSE="$(COMPOSE)" $(PYTHON) -m pytest -m "image or e2e"
+	TRAINYARD_REQUIRE_IMAGES=1 TRAINYARD_PYTORCH_IMAGE=trainyard/pytorch:$(TAG) COMPOSE="$(COMPOSE)" \
+	  $(PYTHON) -m pytest -m "image or e2e"
 
 .PHONY: lint
 lint: venv ## Static checks: ruff, compose files, shell scripts
