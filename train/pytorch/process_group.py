@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 # Long enough for a slow peer to load data, short enough that a dead peer fails the job in minutes
 # rather than the default 30.
 COLLECTIVE_TIMEOUT = timedelta(minutes=10)
+# At the very end, ranks other than 0 wait up to this long for rank 0 to exit first (see close()).
+WRITER_EXIT_TIMEOUT = timedelta(seconds=60)
 
 
 def limit_cpu_threads(local_world_size: int) -> int:
@@ -44,6 +46,8 @@ class ProcessGroup:
         self.device = torch.device(choice.device)
         self.backend = choice.backend
         self._initialised = False
+        # Rank 0 hosts the rendezvous store, except under torchrun, whose agent hosts it.
+        self._writer_hosts_store = launch.source != "torchrun"
         if launch.world_size == 1:
             return
         if not launch.master_addr or not launch.master_port:
@@ -81,9 +85,30 @@ class ProcessGroup:
         return box[0]
 
     def close(self) -> None:
-        if self._initialised:
-            dist.destroy_process_group()
-            self._initialised = False
+        if not self._initialised:
+            return
+        store = dist.distributed_c10d._get_default_store() if self._waits_for_writer() else None
+        dist.destroy_process_group()
+        self._initialised = False
+        if store is not None:
+            self._wait_for_writer_exit(store)
+
+    def _waits_for_writer(self) -> bool:
+        return not self.is_writer and self._writer_hosts_store
+
+    @staticmethod
+    def _wait_for_writer_exit(store: dist.Store) -> None:
+        """Return once rank 0's process is gone (its store closes), or after WRITER_EXIT_TIMEOUT.
+
+        A launcher that stops every node as soon as one exits (docker compose
+        --abort-on-container-exit, which `make up` uses to exit with node 0's status) would
+        otherwise stop rank 0 while it is still exiting, and report a kill instead of its status.
+        Waiting on a key nobody sets ends when the store's host, rank 0, disconnects.
+        """
+        try:
+            store.wait(["trainyard/never-set"], WRITER_EXIT_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - a closed store is the expected way out
+            log.debug("rank 0 has exited (%s)", type(exc).__name__)
 
 
 def open_process_group(launch: LaunchEnv) -> ProcessGroup:
