@@ -91,8 +91,19 @@ build-pytorch: base ## Build trainyard/pytorch
 	  --build-arg BASE_IMAGE=trainyard/base:$(TAG) --build-arg BUILDER_IMAGE=trainyard/base-builder:$(TAG) \
 	  -t trainyard/pytorch:$(TAG) .
 
+# cpu: the standard wheel, on either base. gpu: tensorflow[and-cuda] and Horovod's NCCL operations;
+# needs a builder made on a CUDA *devel* image (see docker/tensorflow/Dockerfile).
+TF_FLAVOUR ?= cpu
+
+.PHONY: build-tensorflow
+build-tensorflow: base ## Build trainyard/tensorflow (TF_FLAVOUR=cpu|gpu)
+	@echo "== trainyard/tensorflow:$(TAG) ($(TF_FLAVOUR))"
+	$(DOCKER_BUILD) -f docker/tensorflow/Dockerfile --build-arg TF_FLAVOUR=$(TF_FLAVOUR) \
+	  --build-arg BASE_IMAGE=trainyard/base:$(TAG) --build-arg BUILDER_IMAGE=trainyard/base-builder:$(TAG) \
+	  -t trainyard/tensorflow:$(TAG) .
+
 .PHONY: build
-build: build-pytorch ## Build every image
+build: build-pytorch build-tensorflow ## Build every image
 	@docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' 'trainyard/*'
 
 .PHONY: outputs
@@ -113,9 +124,23 @@ up: check-compose build outputs $(if $(filter-out 1 2,$(NODES)),.compose.nodes.y
 	  timeout 120 $(COMPOSE) $(COMPOSE_FILES) down --remove-orphans >/dev/null 2>&1 || true; fi; \
 	exit $$status
 
+# TensorFlow jobs: `tensorflow` distribution, 2 workers (MultiWorkerMirrored) or 1 ps + 2 workers.
+.PHONY: up-tensorflow up-tensorflow-ps
+up-tensorflow: TF_COMPOSE = compose.tensorflow.yaml
+up-tensorflow-ps: TF_COMPOSE = compose.tensorflow-ps.yaml
+up-tensorflow: ## TensorFlow MultiWorkerMirrored on the fake cluster (2 workers)
+up-tensorflow-ps: ## TensorFlow parameter-server job on the fake cluster (1 ps + 2 workers)
+up-tensorflow up-tensorflow-ps: check-compose build-tensorflow outputs
+	@status=0; timeout $(UP_TIMEOUT) $(COMPOSE) -f $(TF_COMPOSE) up --abort-on-container-exit \
+	  --exit-code-from worker-0 || status=$$?; \
+	if [ $$status = 124 ]; then echo "error: the cluster ran longer than UP_TIMEOUT=$(UP_TIMEOUT)s; stopping it." >&2; \
+	  timeout 120 $(COMPOSE) -f $(TF_COMPOSE) down --remove-orphans >/dev/null 2>&1 || true; fi; \
+	exit $$status
+
 .PHONY: down
-down: check-compose ## Stop and remove the fake cluster's containers
-	timeout 120 $(COMPOSE) -f compose.yaml down --remove-orphans
+down: check-compose ## Stop and remove the fake clusters' containers
+	for f in compose.yaml compose.tensorflow.yaml compose.tensorflow-ps.yaml; do \
+	  timeout 120 $(COMPOSE) -f $$f down --remove-orphans; done
 
 $(VENV)/.installed: requirements-dev.txt submit/requirements.txt
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: python3 is older than 3.11." >&2; exit 1; }
@@ -132,14 +157,16 @@ test-unit: venv ## Unit tests on the host (seconds, no Docker)
 
 .PHONY: test
 test: venv lint test-unit build ## Everything: lint, unit tests, build, tests in the images, compose end to end
-	TRAINYARD_REQUIRE_IMAGES=1 TRAINYARD_PYTORCH_IMAGE=trainyard/pytorch:$(TAG) COMPOSE="$(COMPOSE)" \
+	TRAINYARD_REQUIRE_IMAGES=1 TRAINYARD_PYTORCH_IMAGE=trainyard/pytorch:$(TAG) \
+	  TRAINYARD_TENSORFLOW_IMAGE=trainyard/tensorflow:$(TAG) COMPOSE="$(COMPOSE)" \
 	  $(PYTHON) -m pytest -m "image or e2e"
 
 .PHONY: lint
 lint: venv ## Static checks: ruff, compose files, shell scripts
 	$(PYTHON) -m ruff check train submit tests scripts
 	@for f in docker/base-offline/build.sh docker/scripts/with-build-inputs scripts/*.sh .ci/run; do bash -n "$$f"; done
-	@$(if $(COMPOSE),timeout 30 $(COMPOSE) -f compose.yaml config -q && timeout 30 $(COMPOSE) -f compose.yaml -f compose.gpu.yaml config -q,true)
+	@$(if $(COMPOSE),for f in compose.yaml "compose.yaml -f compose.gpu.yaml" compose.tensorflow.yaml \
+	  compose.tensorflow-ps.yaml; do timeout 30 $(COMPOSE) -f $$f config -q; done,true)
 	@echo "lint: ok"
 
 # ---- Azure ML ----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PYTORCH_IMAGE = os.environ.get("TRAINYARD_PYTORCH_IMAGE", "trainyard/pytorch:latest")
+TENSORFLOW_IMAGE = os.environ.get("TRAINYARD_TENSORFLOW_IMAGE", "trainyard/tensorflow:latest")
 TEST_LABEL = "trainyard.test=1"
 DOCKER_CLI_TIMEOUT = 60      # seconds for short docker commands (inspect, kill, rm, logs)
 TAIL_CHARS = 4000            # how much output a failure message quotes

@@ -1,0 +1,134 @@
+"""Horovod + TensorFlow (Keras) training under mpirun: Azure's `mpi` distribution, or mpirun by hand.
+
+One process per rank. Each rank trains on its ShardPlan shard of the data (the same split rule as
+the PyTorch side); gradients are averaged with Horovod's allreduce (hvd.DistributedOptimizer) and
+rank 0's weights are broadcast after the first step. Rank 0 alone logs its own (not averaged)
+metrics and writes the backup (resumed after a restart: the broadcast hands the restored weights to
+every rank) and the final model. The learning rate is not scaled by the number of ranks: every rank's
+batch is --batch-size, and the averaged gradient has the scale of one batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import horovod.tensorflow as hvd_tf
+import horovod.tensorflow.keras as hvd
+import tensorflow as tf
+
+from train.common.common_flags import TrainConfig
+from train.common.data import ArrayDataset, ShardPlan
+from train.common.final_line import format_final_line
+from train.common.metrics import NullMetrics, open_metrics
+from train.tensorflow.callbacks import Progress
+from train.tensorflow.model import accuracy, build_model, compile_model
+from train.tensorflow.outputs import BACKUP_DIR, MODEL_FILE, read_run_id, write_run_id
+
+log = logging.getLogger(__name__)
+
+
+def _restore(model: tf.keras.Model, path) -> int:
+    """Load rank 0's backup (weights + optimizer) if there is one; the finished step count."""
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+    latest = tf.train.latest_checkpoint(str(path))
+    if latest is None:
+        return 0
+    checkpoint.restore(latest).expect_partial()
+    log.info("restored %s", latest)
+    return int(model.optimizer.iterations.numpy())
+
+
+class _RankZeroBackup(tf.keras.callbacks.Callback):
+    def __init__(self, path, every: int) -> None:
+        super().__init__()
+        self.path, self.every = str(path), every
+
+    def on_train_begin(self, logs=None) -> None:
+        self.manager = tf.train.CheckpointManager(
+            tf.train.Checkpoint(model=self.model, optimizer=self.model.optimizer), self.path, max_to_keep=2)
+
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        step = int(self.model.optimizer.iterations.numpy())
+        if self.every and step % self.every == 0:
+            self.manager.save(checkpoint_number=step)
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        self.manager.save(checkpoint_number=int(self.model.optimizer.iterations.numpy()))
+
+
+def train(config: TrainConfig, data: ArrayDataset) -> int:
+    hvd.init()
+    rank, size = hvd.rank(), hvd.size()
+    plan = ShardPlan(len(data.train_y), rank, size, config.batch_size, config.seed)
+    tf.keras.utils.set_random_seed(config.seed)
+
+    model = build_model(data.sample_shape, data.num_classes)
+    optimizer = hvd.DistributedOptimizer(
+        tf.keras.optimizers.SGD(learning_rate=config.learning_rate, momentum=config.momentum))
+    compile_model(model, config.learning_rate, config.momentum, optimizer=optimizer)
+    backup_dir = config.model_dir / BACKUP_DIR
+    # Optimizer slots exist on every rank before a restore and before the broadcast, which sends
+    # model and optimizer variables by name: a rank without slots would wait for them forever.
+    model.optimizer.build(model.trainable_variables)
+    if rank == 0:
+        _restore(model, backup_dir)
+    # Every rank starts where rank 0 is (fresh or restored): weights and the step count.
+    finished = int(hvd_tf.broadcast_object(int(model.optimizer.iterations.numpy()), root_rank=0))
+    model.optimizer.iterations.assign(finished)
+
+    total_steps = config.epochs * plan.steps_per_epoch
+    if config.max_steps:
+        total_steps = min(total_steps, config.max_steps)
+    initial_epoch = finished // plan.steps_per_epoch
+
+    def epoch_batches():
+        # ShardPlan's order is a pure function of (seed, epoch): a resumed run skips what it finished.
+        for epoch in range(initial_epoch, config.epochs):
+            skip = finished - epoch * plan.steps_per_epoch if epoch == initial_epoch else 0
+            for indices in plan.batches(epoch, skip=max(skip, 0)):
+                yield data.train_x[indices], data.train_y[indices]
+
+    metrics = open_metrics(rank == 0, config.model_dir, read_run_id(config.model_dir)) \
+        if rank == 0 else NullMetrics()
+    if rank == 0:
+        write_run_id(config.model_dir, metrics.run_id)
+    metrics.log_params({"dataset": data.name, "strategy": "horovod", "ranks": size,
+                        "epochs": config.epochs, "batch_size": config.batch_size,
+                        "learning_rate": config.learning_rate, "momentum": config.momentum,
+                        "seed": config.seed})
+    progress = Progress(print_freq=config.print_freq, samples_per_step=config.batch_size * size,
+                        steps_per_epoch=plan.steps_per_epoch,
+                        metrics=metrics, step_delay=config.step_delay, max_steps=total_steps)
+    # No hvd.callbacks.MetricAverageCallback: in Horovod 0.28.1 it calls Keras 3's keras.backend
+    # (`constant` is gone) even with tf-keras, so epoch metrics are rank 0's own, not averaged.
+    callbacks = [hvd.callbacks.BroadcastGlobalVariablesCallback(0), progress]
+    if rank == 0:
+        callbacks.append(_RankZeroBackup(backup_dir, config.checkpoint_every))
+    remaining = max(total_steps - finished, 0)
+    log.info("training %s with Horovod: %d ranks, %d steps per epoch, %d of %d steps to go",
+             data.name, size, plan.steps_per_epoch, remaining, total_steps)
+    if remaining:
+        sample_shape = data.sample_shape
+        dataset = tf.data.Dataset.from_generator(
+            epoch_batches, output_signature=(tf.TensorSpec((None, *sample_shape), tf.float32),
+                                             tf.TensorSpec((None,), tf.int64)))
+        # One Keras "epoch" per trainyard epoch would need steps_per_epoch to match a partial first
+        # epoch; instead fit runs `remaining` steps as epochs of plan.steps_per_epoch (the last short).
+        epochs = math.ceil(remaining / plan.steps_per_epoch)
+        model.fit(dataset, epochs=epochs, steps_per_epoch=min(plan.steps_per_epoch, remaining),
+                  callbacks=callbacks, verbose=0)
+
+    test_accuracy = accuracy(model, data.test_x, data.test_y)
+    if rank == 0:
+        config.model_dir.mkdir(parents=True, exist_ok=True)
+        plain = build_model(data.sample_shape, data.num_classes)   # without Horovod's optimizer wrapper
+        plain.set_weights(model.get_weights())
+        plain.save(str(config.model_dir / MODEL_FILE))
+        metrics.log_metrics({"accuracy": test_accuracy}, step=progress.step)
+        metrics.close()
+        print(format_final_line(world_size=size, accuracy=test_accuracy,
+                                samples_per_sec=progress.samples_per_sec(),
+                                steps=progress.step, steps_this_run=progress.steps_this_run), flush=True)
+    hvd_tf.allreduce(tf.zeros(1), name="trainyard_end")   # rank 0 saved before anyone leaves
+    return 0

@@ -1,0 +1,102 @@
+"""MultiWorkerMirroredStrategy training with Keras model.fit, from TF_CONFIG (or one local worker).
+
+Every worker runs this. Worker 0 (or a `chief` task) is the chief: it alone logs metrics and writes
+the final model. Keras' BackupAndRestore writes the training state (weights, optimizer, epoch and
+step) to <model-dir>/backup every --checkpoint-every steps; a restarted job resumes from it. The
+backup folder must be one folder that every worker sees (a shared mount, as Azure's mounted
+outputs are): non-chief workers restore from the chief's copy.
+
+The run ends with a collective "barrier" after the chief saved: a launcher that stops all containers
+once one exits (docker compose --exit-code-from) must not stop the chief mid-save.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+
+import tensorflow as tf
+
+from train.common.common_flags import TrainConfig
+from train.common.data import ArrayDataset
+from train.common.final_line import format_final_line
+from train.common.metrics import open_metrics
+from train.launch_env import LaunchEnv, to_tf_config_json
+from train.tensorflow.callbacks import Progress
+from train.tensorflow.model import accuracy, build_model, compile_model
+from train.tensorflow.outputs import BACKUP_DIR, MODEL_FILE, read_run_id, write_run_id
+
+log = logging.getLogger(__name__)
+
+
+def make_strategy(launch: LaunchEnv, collective_timeout: float) -> tf.distribute.Strategy:
+    if launch.tf_config is not None:
+        # Azure writes "ps": [] for MultiWorkerMirrored jobs; TensorFlow >= 2.13 rejects it.
+        os.environ["TF_CONFIG"] = to_tf_config_json(launch)
+    options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=collective_timeout)
+    return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+
+
+def _train_dataset(data: ArrayDataset, global_batch: int, seed: int) -> tf.data.Dataset:
+    dataset = (tf.data.Dataset.from_tensor_slices((data.train_x, data.train_y))
+               .shuffle(len(data.train_y), seed=seed, reshuffle_each_iteration=True)
+               .repeat()
+               .batch(global_batch)
+               .prefetch(tf.data.AUTOTUNE))
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
+
+
+def _barrier(strategy: tf.distribute.Strategy) -> None:
+    def one() -> tf.Tensor:
+        return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, tf.constant(1.0))
+
+    tf.function(lambda: strategy.run(one))()
+
+
+def train(config: TrainConfig, data: ArrayDataset, launch: LaunchEnv, collective_timeout: float) -> int:
+    strategy = make_strategy(launch, collective_timeout)
+    workers = strategy.num_replicas_in_sync
+    is_chief = launch.rank == 0
+    global_batch = config.batch_size * workers
+    steps_per_epoch = math.ceil(len(data.train_y) / global_batch)
+    tf.keras.utils.set_random_seed(config.seed)   # equal initial weights on every worker
+
+    with strategy.scope():
+        model = build_model(data.sample_shape, data.num_classes)
+        compile_model(model, config.learning_rate, config.momentum)
+
+    metrics = open_metrics(is_chief, config.model_dir, read_run_id(config.model_dir) if is_chief else None)
+    if is_chief:
+        write_run_id(config.model_dir, metrics.run_id)
+    metrics.log_params({"dataset": data.name, "strategy": "mwms", "workers": workers,
+                        "epochs": config.epochs, "batch_size": config.batch_size,
+                        "learning_rate": config.learning_rate, "momentum": config.momentum,
+                        "seed": config.seed})
+    progress = Progress(print_freq=config.print_freq, samples_per_step=global_batch,
+                        steps_per_epoch=steps_per_epoch, metrics=metrics,
+                        step_delay=config.step_delay, max_steps=config.max_steps)
+    backup = tf.keras.callbacks.BackupAndRestore(
+        str(config.model_dir / BACKUP_DIR),
+        save_freq=config.checkpoint_every or "epoch", delete_checkpoint=False)
+    log.info("training %s with MultiWorkerMirroredStrategy: %d workers, %d steps per epoch, %d epochs",
+             data.name, workers, steps_per_epoch, config.epochs)
+    model.fit(_train_dataset(data, global_batch, config.seed), epochs=config.epochs,
+              steps_per_epoch=steps_per_epoch, callbacks=[backup, progress], verbose=0)
+
+    # Evaluated on a plain copy: no collectives, so every worker may do it at its own pace.
+    local = build_model(data.sample_shape, data.num_classes)
+    local.set_weights(model.get_weights())
+    test_accuracy = accuracy(local, data.test_x, data.test_y)
+    if is_chief:
+        config.model_dir.mkdir(parents=True, exist_ok=True)
+        local.save(str(config.model_dir / MODEL_FILE))
+        metrics.log_metrics({"accuracy": test_accuracy}, step=progress.step)
+        metrics.close()
+        print(format_final_line(world_size=workers, accuracy=test_accuracy,
+                                samples_per_sec=progress.samples_per_sec(),
+                                steps=progress.step, steps_this_run=progress.steps_this_run), flush=True)
+    _barrier(strategy)
+    return 0

@@ -1,0 +1,143 @@
+"""ParameterServerStrategy training for TF_CONFIG with parameter servers (Azure: parameter_server_count > 0).
+
+Roles, from TF_CONFIG (see train.tensorflow.cluster for the coordinator's address):
+- ps tasks, and workers other than 0: serve (train.tensorflow.serve) until the coordinator is gone.
+- worker 0: starts its own worker server as a child process (`python -m train.tensorflow.serve`)
+  and runs the coordinator, which drives training with Keras model.fit. The child stops like the
+  other servers once the coordinator has gone (on a failure the coordinator stops it at once).
+- a TF_CONFIG with its own `chief` task: the chief coordinates and every worker only serves.
+
+The coordinator waits until every task's port accepts connections before it connects: TensorFlow
+fails at once when a task of the cluster is not up yet, and containers start in any order.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from train.common.common_flags import TrainConfig
+from train.common.data import ArrayDataset
+from train.common.errors import UsageError
+from train.launch_env import LaunchEnv
+from train.tensorflow.cluster import as_task, with_coordinator
+
+log = logging.getLogger(__name__)
+
+CHILD_STOP_TIMEOUT = 30
+
+
+def run(config: TrainConfig, data_loader, launch: LaunchEnv, wait_timeout: float) -> int:
+    """Serve or coordinate, as this task's role says. `data_loader()` is called by the coordinator only."""
+    own = launch.tf_config or {}
+    had_chief = bool(own["cluster"].get("chief"))
+    tf_config = with_coordinator(own)
+    task_type, task_index = own["task"]["type"], int(own["task"]["index"])
+    if task_type == "chief":
+        return coordinate(config, data_loader(), tf_config, wait_timeout)
+    if task_type not in ("ps", "worker"):
+        raise UsageError(f"TF_CONFIG task.type={task_type!r}: a parameter-server job has ps, worker and chief tasks")
+    if had_chief or (task_type, task_index) != ("worker", 0):
+        from train.tensorflow.serve import serve
+        return serve(tf_config, task_type, task_index, wait_timeout)
+
+    child_env = {**os.environ, "TF_CONFIG": as_task(tf_config, "worker", 0),
+                 "TRAINYARD_COORDINATOR_WAIT": str(wait_timeout)}
+    child = subprocess.Popen([sys.executable, "-m", "train.tensorflow.serve"], env=child_env)
+    try:
+        return coordinate(config, data_loader(), tf_config, wait_timeout)
+    except BaseException:
+        _stop(child)
+        raise
+    # On success the child is left to stop by itself, like every other server, once this process
+    # (the coordinator) has exited: stopping it first would make TensorFlow's teardown in this
+    # process fail to reach worker 0 and log errors.
+
+
+def _stop(child: subprocess.Popen) -> None:
+    child.terminate()
+    try:
+        child.wait(timeout=CHILD_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait(timeout=CHILD_STOP_TIMEOUT)
+
+
+def _wait_for_tasks(cluster: dict[str, list[str]], wait_timeout: float) -> None:
+    pending = {address for kind, addresses in cluster.items() if kind != "chief" for address in addresses}
+    deadline = time.monotonic() + wait_timeout
+    while pending:
+        for address in sorted(pending):
+            host, _, port = address.rpartition(":")
+            try:
+                with socket.create_connection((host, int(port)), timeout=2):
+                    pending.discard(address)
+            except OSError:
+                pass
+        if pending and time.monotonic() > deadline:
+            raise UsageError(f"parameter-server job: tasks not reachable after {wait_timeout:.0f}s: "
+                             f"{', '.join(sorted(pending))}")
+        if pending:
+            time.sleep(1)
+
+
+def coordinate(config: TrainConfig, data: ArrayDataset, tf_config: dict, wait_timeout: float) -> int:
+    import tensorflow as tf
+
+    from train.common.final_line import format_final_line
+    from train.common.metrics import open_metrics
+    from train.tensorflow.callbacks import EpochProgress
+    from train.tensorflow.model import accuracy, build_model, compile_model
+    from train.tensorflow.outputs import MODEL_FILE, read_run_id, write_run_id
+
+    cluster = tf_config["cluster"]
+    _wait_for_tasks(cluster, wait_timeout)
+    os.environ["TF_CONFIG"] = as_task(tf_config, "chief", 0)
+    resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+    strategy = tf.distribute.ParameterServerStrategy(resolver)
+    workers, servers = len(cluster["worker"]), len(cluster["ps"])
+    steps_per_epoch = math.ceil(len(data.train_y) / config.batch_size)
+    tf.keras.utils.set_random_seed(config.seed)
+
+    with strategy.scope():
+        model = build_model(data.sample_shape, data.num_classes)
+        compile_model(model, config.learning_rate, config.momentum)
+
+    train_x, train_y, seed, batch_size = data.train_x, data.train_y, config.seed, config.batch_size
+
+    def dataset_fn(input_context: tf.distribute.InputContext) -> tf.data.Dataset:
+        # Runs on each worker; the arrays travel inside the function's graph (fine for small data).
+        return (tf.data.Dataset.from_tensor_slices((train_x, train_y))
+                .shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+                .shuffle(len(train_y), seed=seed).repeat().batch(batch_size).prefetch(2))
+
+    metrics = open_metrics(True, config.model_dir, read_run_id(config.model_dir))
+    write_run_id(config.model_dir, metrics.run_id)
+    metrics.log_params({"dataset": data.name, "strategy": "parameter_server", "workers": workers,
+                        "parameter_servers": servers, "epochs": config.epochs,
+                        "batch_size": config.batch_size, "learning_rate": config.learning_rate,
+                        "momentum": config.momentum, "seed": config.seed})
+    # Batch-level callbacks are refused under ParameterServerStrategy: progress per epoch, and
+    # --max-steps / --step-delay do not apply.
+    progress = EpochProgress(samples_per_step=batch_size, steps_per_epoch=steps_per_epoch, metrics=metrics)
+    log.info("training %s with ParameterServerStrategy: %d workers, %d ps, %d steps per epoch, %d epochs",
+             data.name, workers, servers, steps_per_epoch, config.epochs)
+    model.fit(tf.keras.utils.experimental.DatasetCreator(dataset_fn), epochs=config.epochs,
+              steps_per_epoch=steps_per_epoch, callbacks=[progress], verbose=0)
+
+    local = build_model(data.sample_shape, data.num_classes)
+    local.set_weights(model.get_weights())
+    test_accuracy = accuracy(local, data.test_x, data.test_y)
+    config.model_dir.mkdir(parents=True, exist_ok=True)
+    local.save(str(config.model_dir / MODEL_FILE))
+    metrics.log_metrics({"accuracy": test_accuracy}, step=progress.step)
+    metrics.close()
+    print(format_final_line(world_size=workers, accuracy=test_accuracy,
+                            samples_per_sec=progress.samples_per_sec(),
+                            steps=progress.step, steps_this_run=progress.steps_this_run), flush=True)
+    return 0
