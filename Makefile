@@ -137,9 +137,21 @@ up-tensorflow up-tensorflow-ps: check-compose build-tensorflow outputs
 	  timeout 120 $(COMPOSE) -f $(TF_COMPOSE) down --remove-orphans >/dev/null 2>&1 || true; fi; \
 	exit $$status
 
+# Azure `mpi` distribution: node 0 runs mpirun over SSH across NODES=2 x PROCS_PER_NODE ranks.
+PROCS_PER_NODE ?= 1
+export PROCS_PER_NODE MPI_COMMAND
+
+.PHONY: up-mpi
+up-mpi: check-compose build-pytorch outputs ## MPI job on the fake cluster (Horovod; MPI_COMMAND=..., PROCS_PER_NODE=1)
+	@status=0; timeout $(UP_TIMEOUT) $(COMPOSE) -f compose.mpi.yaml up --abort-on-container-exit \
+	  --exit-code-from node-0 || status=$$?; \
+	timeout 120 $(COMPOSE) -f compose.mpi.yaml down --volumes --remove-orphans >/dev/null 2>&1 || true; \
+	if [ $$status = 124 ]; then echo "error: the cluster ran longer than UP_TIMEOUT=$(UP_TIMEOUT)s." >&2; fi; \
+	exit $$status
+
 .PHONY: down
 down: check-compose ## Stop and remove the fake clusters' containers
-	for f in compose.yaml compose.tensorflow.yaml compose.tensorflow-ps.yaml; do \
+	for f in compose.yaml compose.mpi.yaml compose.tensorflow.yaml compose.tensorflow-ps.yaml; do \
 	  timeout 120 $(COMPOSE) -f $$f down --remove-orphans; done
 
 $(VENV)/.installed: requirements-dev.txt submit/requirements.txt
@@ -164,8 +176,9 @@ test: venv lint test-unit build ## Everything: lint, unit tests, build, tests in
 .PHONY: lint
 lint: venv ## Static checks: ruff, compose files, shell scripts
 	$(PYTHON) -m ruff check train submit tests scripts
-	@for f in docker/base-offline/build.sh docker/scripts/with-build-inputs scripts/*.sh .ci/run; do bash -n "$$f"; done
-	@$(if $(COMPOSE),for f in compose.yaml "compose.yaml -f compose.gpu.yaml" compose.tensorflow.yaml \
+	@for f in docker/base-offline/build.sh docker/scripts/with-build-inputs docker/pytorch/build-distributed.sh \
+	  docker/mpi/node-entry scripts/*.sh .ci/run; do bash -n "$$f"; done
+	@$(if $(COMPOSE),for f in compose.yaml "compose.yaml -f compose.gpu.yaml" compose.mpi.yaml compose.tensorflow.yaml \
 	  compose.tensorflow-ps.yaml; do timeout 30 $(COMPOSE) -f $$f config -q; done,true)
 	@echo "lint: ok"
 

@@ -1,0 +1,256 @@
+"""`python -m train.doctor`: what this image holds, whether it works, and (under a distributed launch)
+how fast the ranks all-reduce.
+
+Prints one line per check, `OK`, `WARN` or `FAIL`, then a summary. Exit status 1 when something the
+image promises is missing or broken (a FAIL), 2 for a malformed launch environment, else 0. What the
+image promises comes from /etc/trainyard/versions.txt (`distributed flavour: cpu|cuda`):
+- every image: torch, Open MPI's mpirun, mpi4py, Horovod built with PyTorch + MPI + Gloo, DeepSpeed
+  importable, sshd (for MPI jobs across nodes);
+- the cuda flavour also: torch's CUDA build and NCCL, Horovod's NCCL operations, DeepSpeed's prebuilt
+  fused_adam and cpu_adam ops.
+GPUs, /dev/shm size and InfiniBand devices depend on the machine, not the image: reported (WARN at
+worst), never failed.
+
+Under a distributed launch (any source train.launch_env recognises with world size > 1) every rank
+also runs a short all-reduce (NCCL on GPUs, else gloo) and rank 0 prints bus bandwidth with
+nccl-tests' definition: algbw = bytes / time, busbw = algbw x 2(n-1)/n, plus each rank's host and
+time, so a slow node shows before training. Reads the launch variables through train.launch_env.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+VERSIONS_FILE = Path("/etc/trainyard/versions.txt")
+SUBPROCESS_TIMEOUT = 30          # seconds for mpirun --version and friends
+SHM_WARN_BYTES = 1 << 30         # below 1 GiB, DataLoader workers and NCCL run out of /dev/shm
+PROG = "python -m train.doctor"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str       # OK, WARN, FAIL
+    detail: str
+
+
+def image_flavour(path: Path = VERSIONS_FILE) -> str:
+    """cpu or cuda, as the image recorded it; cpu when the image did not record one."""
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith("distributed flavour:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "cpu"
+
+
+def _run(command: Sequence[str]) -> str:
+    result = subprocess.run(list(command), capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT,
+                            check=False)
+    return (result.stdout + result.stderr).strip()
+
+
+def check_torch(flavour: str) -> list[Check]:
+    import torch
+
+    checks = [Check("torch", "OK", f"{torch.__version__} (CUDA build {torch.version.cuda or 'none'})")]
+    if flavour == "cuda" and not torch.version.cuda:
+        checks[0] = Check("torch", "FAIL", f"{torch.__version__} has no CUDA build; the cuda image promises one")
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    names = ", ".join(torch.cuda.get_device_name(i) for i in range(count))
+    checks.append(Check("gpus", "OK" if count or flavour == "cpu" else "WARN",
+                        f"{count} visible" + (f": {names}" if names else "")))
+    try:
+        nccl = ".".join(map(str, torch.cuda.nccl.version()))
+        checks.append(Check("nccl", "OK", nccl))
+    except Exception as exc:  # noqa: BLE001 - a CPU-only torch has no NCCL at all
+        checks.append(Check("nccl", "FAIL" if flavour == "cuda" else "OK", f"not available ({exc})"))
+    return checks
+
+
+def check_mpi() -> list[Check]:
+    checks = []
+    mpirun = shutil.which("mpirun")
+    if mpirun is None:
+        checks.append(Check("mpi", "FAIL", "mpirun not found on PATH"))
+    else:
+        first = _run([mpirun, "--version"]).splitlines()[:1]
+        checks.append(Check("mpi", "OK", f"{mpirun}: {first[0] if first else '?'}"))
+    try:
+        import mpi4py
+
+        mpi4py.rc.initialize = False   # report only: MPI_Init would start a singleton job
+        from mpi4py import MPI
+
+        library = MPI.Get_library_version().replace("\x00", "").splitlines()[0].strip()
+        checks.append(Check("mpi4py", "OK", f"{mpi4py.__version__} on {library}"))
+    except Exception as exc:  # noqa: BLE001
+        checks.append(Check("mpi4py", "FAIL", f"{type(exc).__name__}: {exc}"))
+    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
+    checks.append(Check("sshd", "OK" if sshd else "FAIL",
+                        sshd or "not found: MPI jobs across nodes need it (openssh-server)"))
+    return checks
+
+
+def check_horovod(flavour: str) -> list[Check]:
+    try:
+        import horovod
+        import horovod.torch as hvd
+    except Exception as exc:  # noqa: BLE001
+        return [Check("horovod", "FAIL", f"{type(exc).__name__}: {exc}")]
+    # nccl_built() is NCCL's version number (0 without NCCL).
+    built = {"pytorch": True, "mpi": bool(hvd.mpi_built()), "gloo": bool(hvd.gloo_built()),
+             "nccl": bool(hvd.nccl_built())}
+    wanted = ["pytorch", "mpi", "gloo"] + (["nccl"] if flavour == "cuda" else [])
+    missing = [name for name in wanted if not built[name]]
+    detail = f"{horovod.__version__}, built with " + ", ".join(n for n, ok in built.items() if ok)
+    return [Check("horovod", "FAIL" if missing else "OK",
+                  detail + (f"; MISSING {', '.join(missing)}" if missing else ""))]
+
+
+def check_deepspeed(flavour: str) -> list[Check]:
+    try:
+        import deepspeed
+        from deepspeed.accelerator import get_accelerator
+        from deepspeed.git_version_info import installed_ops
+    except Exception as exc:  # noqa: BLE001
+        return [Check("deepspeed", "FAIL", f"{type(exc).__name__}: {exc}")]
+    prebuilt = sorted(name for name, ok in installed_ops.items() if ok)
+    wanted = ["fused_adam", "cpu_adam"] if flavour == "cuda" else []
+    missing = [name for name in wanted if not installed_ops.get(name)]
+    detail = (f"{deepspeed.__version__}, accelerator {get_accelerator().device_name()}, "
+              f"prebuilt ops: {', '.join(prebuilt) or 'none (JIT only)'}")
+    return [Check("deepspeed", "FAIL" if missing else "OK",
+                  detail + (f"; MISSING prebuilt {', '.join(missing)}" if missing else ""))]
+
+
+def check_shm(path: str = "/dev/shm") -> list[Check]:
+    try:
+        stat = os.statvfs(path)
+    except OSError as exc:
+        return [Check("shm", "WARN", f"{path}: {exc.strerror}")]
+    size = stat.f_frsize * stat.f_blocks
+    status = "OK" if size >= SHM_WARN_BYTES else "WARN"
+    hint = "" if status == "OK" else " (small: docker run --shm-size=1g, compose shm_size)"
+    return [Check("shm", status, f"{path} {size / 2**20:.0f} MiB{hint}")]
+
+
+def check_infiniband(root: Path = Path("/sys/class/infiniband")) -> list[Check]:
+    devices = sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+    return [Check("infiniband", "OK", ", ".join(devices) if devices else "no devices (TCP only)")]
+
+
+CHECKS: tuple[Callable[[str], list[Check]], ...] = (
+    check_torch,
+    lambda flavour: check_mpi(),
+    check_horovod,
+    check_deepspeed,
+    lambda flavour: check_shm(),
+    lambda flavour: check_infiniband(),
+)
+
+
+def bus_bandwidth(size_bytes: int, seconds: float, world_size: int) -> tuple[float, float]:
+    """(algbw, busbw) in bytes/s for one all-reduce, as nccl-tests define them."""
+    algbw = size_bytes / seconds
+    return algbw, algbw * 2 * (world_size - 1) / world_size
+
+
+def all_reduce_test(size_bytes: int, iterations: int) -> list[str]:
+    """Every rank: a timed all-reduce; rank 0 gets the lines to print (others: [])."""
+    import torch
+    import torch.distributed as dist
+
+    from train.launch_env import detect
+    from train.pytorch.backend import choose_backend
+    from train.pytorch.process_group import COLLECTIVE_TIMEOUT
+
+    launch = detect()
+    choice = choose_backend(torch.cuda.is_available(), torch.cuda.device_count(),
+                            launch.local_rank, launch.local_world_size)
+    device = torch.device(choice.device)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    host = f"[{launch.master_addr}]" if ":" in (launch.master_addr or "") else launch.master_addr
+    dist.init_process_group(choice.backend, init_method=f"tcp://{host}:{launch.master_port}",
+                            rank=launch.rank, world_size=launch.world_size, timeout=COLLECTIVE_TIMEOUT)
+    try:
+        tensor = torch.ones(size_bytes // 4, dtype=torch.float32, device=device)
+        dist.all_reduce(tensor)   # warm-up: connections, buffers
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        dist.barrier()
+        start = time.perf_counter()
+        for _ in range(iterations):
+            dist.all_reduce(tensor)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        seconds = (time.perf_counter() - start) / iterations
+        ok = bool(torch.allclose(tensor[:4].cpu(), torch.full((4,), float(launch.world_size) ** (iterations + 1))))
+        per_rank = [None] * launch.world_size
+        dist.all_gather_object(per_rank, (socket.gethostname(), launch.rank, seconds, ok))
+    finally:
+        dist.destroy_process_group()
+    if launch.rank != 0:
+        return []
+    slowest = max(entry[2] for entry in per_rank)
+    algbw, busbw = bus_bandwidth(size_bytes, slowest, launch.world_size)
+    lines = [(f"all-reduce: {launch.world_size} ranks, backend {choice.backend}, "
+              f"{size_bytes / 2**20:.0f} MiB x {iterations}: time {slowest * 1e3:.1f} ms, "
+              f"algbw {algbw / 1e9:.3f} GB/s, busbw {busbw / 1e9:.3f} GB/s")]
+    lines += [f"  rank {r} on {h}: {s * 1e3:.1f} ms{'' if ok else ' WRONG RESULT'}"
+              for h, r, s, ok in sorted(per_rank, key=lambda e: e[1])]
+    if not all(entry[3] for entry in per_rank):
+        lines.append("FAIL all-reduce gave a wrong sum on some rank")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=32, help="all-reduce size per rank")
+    parser.add_argument("--iterations", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    from train.launch import launch_env_for
+    from train.launch_env import LaunchEnvError, detect
+
+    try:
+        # Under MPI, torch's rendezvous variables are derived here, once, as train.launch does.
+        for name, value in launch_env_for(os.environ).items():
+            os.environ.setdefault(name, value)
+        launch = detect()
+    except LaunchEnvError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+
+    failed = False
+    if launch.rank == 0:
+        flavour = image_flavour()
+        print(f"trainyard doctor: image flavour {flavour}, host {socket.gethostname()}, "
+              f"launch {launch.source} ({launch.world_size} rank(s))", flush=True)
+        for check in CHECKS:
+            for result in check(flavour):
+                print(f"{result.status:4} {result.name:10} {result.detail}", flush=True)
+                failed |= result.status == "FAIL"
+    if launch.world_size > 1:
+        lines = all_reduce_test(args.size_mib << 20, args.iterations)
+        for line in lines:
+            print(line, flush=True)
+        failed |= any(line.startswith("FAIL") for line in lines)
+    if launch.rank == 0:
+        print("doctor: FAIL (see the FAIL lines above)" if failed else "doctor: OK", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
