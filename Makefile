@@ -116,7 +116,7 @@ outputs:
 	@python3 scripts/compose_nodes.py $(NODES) $(if $(filter 1,$(GPUS)),--gpus) > $@
 
 .PHONY: up
-up: check-compose build outputs $(if $(filter-out 1 2,$(NODES)),.compose.nodes.yaml) ## Train on the fake cluster (NODES=2); exits with the training's status
+up: check-compose build-pytorch outputs $(if $(filter-out 1 2,$(NODES)),.compose.nodes.yaml) ## Train on the fake cluster (NODES=2); exits with the training's status
 	@echo "== $(NODES)-node cluster, outputs in $(OUTPUTS_DIR)"
 	@status=0; timeout $(UP_TIMEOUT) $(COMPOSE) $(COMPOSE_FILES) up --abort-on-container-exit \
 	  --exit-code-from node-0 $(NODE_SERVICES) || status=$$?; \
