@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from train.launch_env import _read
-from train.launch_env.model import LaunchEnvError
+from train.launch_env.model import LaunchEnv, LaunchEnvError
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,21 @@ class OmpiRanks:
     @property
     def on_one_node(self) -> bool:
         return self.local_world_size == self.world_size
+
+
+def launch_from_ranks(source: str, ranks: OmpiRanks, master_addr: str, master_port: int) -> LaunchEnv:
+    """The LaunchEnv of an MPI rank; mpirun gives no restart counter."""
+    return LaunchEnv(
+        source=source,
+        rank=ranks.rank,
+        world_size=ranks.world_size,
+        local_rank=ranks.local_rank,
+        local_world_size=ranks.local_world_size,
+        node_rank=ranks.node_rank,
+        master_addr=master_addr,
+        master_port=master_port,
+        restart_count=None,
+    )
 
 
 def under_mpirun(env: Mapping[str, str]) -> bool:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from train.launch_env import _read
-from train.launch_env._ompi import read_ompi_ranks, under_mpirun
+from train.launch_env._ompi import launch_from_ranks, read_ompi_ranks, under_mpirun
 from train.launch_env.model import LaunchEnv, LaunchEnvError
 
 SOURCE = "azureml-mpi"
@@ -46,17 +46,7 @@ def from_azureml_mpi(env: Mapping[str, str]) -> LaunchEnv | None:
         )
     master_port = _read.read_port(env, "MASTER_PORT") or azure_port or _read.DEFAULT_MASTER_PORT
 
-    return LaunchEnv(
-        source=SOURCE,
-        rank=ranks.rank,
-        world_size=ranks.world_size,
-        local_rank=ranks.local_rank,
-        local_world_size=ranks.local_world_size,
-        node_rank=ranks.node_rank,
-        master_addr=master_addr,
-        master_port=master_port,
-        restart_count=None,
-    )
+    return launch_from_ranks(SOURCE, ranks, master_addr, master_port)
 
 
 def _azure_master(env: Mapping[str, str]) -> tuple[str | None, int | None]:
