@@ -36,18 +36,14 @@ case "$offline" in
         banner "asked for with OFFLINE=$offline"
         use_offline ;;
     0|no|false)
-        if ! timeout 30 docker image inspect "$cuda_base" >/dev/null 2>&1; then
-            timeout 1800 docker pull "$cuda_base" >&2 || {
-                echo "error: cannot pull $cuda_base and OFFLINE=0 forbids the offline base." >&2
-                echo "       Check the registry login/proxy, or run with OFFLINE=auto." >&2
-                exit 1
-            }
-        fi
+        bash "$here/pullable.sh" "$cuda_base" || {
+            echo "error: cannot pull $cuda_base and OFFLINE=0 forbids the offline base." >&2
+            echo "       Check the registry login/proxy, or run with OFFLINE=auto." >&2
+            exit 1
+        }
         echo "$cuda_base" ;;
     auto)
-        if timeout 30 docker image inspect "$cuda_base" >/dev/null 2>&1; then
-            echo "$cuda_base"
-        elif echo "trying to pull $cuda_base ..." >&2 && timeout 1800 docker pull "$cuda_base" >&2; then
+        if bash "$here/pullable.sh" "$cuda_base"; then
             echo "$cuda_base"
         else
             banner "the registry base $cuda_base could not be pulled"
