@@ -3,13 +3,14 @@ how fast the ranks all-reduce.
 
 Prints one line per check, `OK`, `WARN` or `FAIL`, then a summary. Exit status 1 when something the
 image promises is missing or broken (a FAIL), 2 for a malformed launch environment, else 0. What the
-image promises comes from /etc/trainyard/versions.txt (`distributed flavour: cpu|cuda`):
+image promises comes from /etc/trainyard/versions.txt, whose `cuda ops:` line says whether its GPU
+code was compiled in (and for which GPUs):
 - every image: torch, Open MPI's mpirun, mpi4py, Horovod built with PyTorch + MPI + Gloo, DeepSpeed
   importable, sshd (for MPI jobs across nodes);
-- the cuda flavour also: torch's CUDA build and NCCL, Horovod's NCCL operations, DeepSpeed's prebuilt
-  fused_adam and cpu_adam ops.
+- a GPU-ready image (the default build) also: torch's CUDA build and NCCL, Horovod's NCCL
+  operations, DeepSpeed's prebuilt fused_adam and cpu_adam ops.
 GPUs, /dev/shm size and InfiniBand devices depend on the machine, not the image: reported (WARN at
-worst), never failed.
+worst), never failed: the GPU-ready image on a machine without GPUs says WARN and exits 0.
 
 Under a distributed launch (any source train.launch_env recognises with world size > 1) every rank
 also runs a short all-reduce (NCCL on GPUs, else gloo) and rank 0 prints bus bandwidth with
@@ -43,15 +44,16 @@ class Check:
     detail: str
 
 
-def image_flavour(path: Path = VERSIONS_FILE) -> str:
-    """cpu or cuda, as the image recorded it; cpu when the image did not record one."""
+def gpu_build(path: Path = VERSIONS_FILE) -> str | None:
+    """The image's `cuda ops:` line (archs and toolchain) when its GPU code was compiled in, else None."""
     try:
         for line in path.read_text().splitlines():
-            if line.startswith("distributed flavour:"):
-                return line.split(":", 1)[1].strip()
+            if line.startswith("cuda ops:"):
+                detail = line.split(":", 1)[1].strip()
+                return None if detail == "none" else detail
     except OSError:
         pass
-    return "cpu"
+    return None
 
 
 def _run(command: Sequence[str]) -> str:
@@ -60,21 +62,22 @@ def _run(command: Sequence[str]) -> str:
     return (result.stdout + result.stderr).strip()
 
 
-def check_torch(flavour: str) -> list[Check]:
+def check_torch(gpu_ready: bool) -> list[Check]:
     import torch
 
     checks = [Check("torch", "OK", f"{torch.__version__} (CUDA build {torch.version.cuda or 'none'})")]
-    if flavour == "cuda" and not torch.version.cuda:
-        checks[0] = Check("torch", "FAIL", f"{torch.__version__} has no CUDA build; the cuda image promises one")
+    if gpu_ready and not torch.version.cuda:
+        checks[0] = Check("torch", "FAIL", f"{torch.__version__} has no CUDA build; this GPU-ready image promises one")
     count = torch.cuda.device_count() if torch.cuda.is_available() else 0
     names = ", ".join(torch.cuda.get_device_name(i) for i in range(count))
-    checks.append(Check("gpus", "OK" if count or flavour == "cpu" else "WARN",
-                        f"{count} visible" + (f": {names}" if names else "")))
+    checks.append(Check("gpus", "OK" if count or not gpu_ready else "WARN",
+                        f"{count} visible" + (f": {names}" if names else
+                                              " (this machine has none: GPU code is idle, CPU paths run)")))
     try:
         nccl = ".".join(map(str, torch.cuda.nccl.version()))
         checks.append(Check("nccl", "OK", nccl))
     except Exception as exc:  # noqa: BLE001 - a CPU-only torch has no NCCL at all
-        checks.append(Check("nccl", "FAIL" if flavour == "cuda" else "OK", f"not available ({exc})"))
+        checks.append(Check("nccl", "FAIL" if gpu_ready else "OK", f"not available ({exc})"))
     return checks
 
 
@@ -102,7 +105,7 @@ def check_mpi() -> list[Check]:
     return checks
 
 
-def check_horovod(flavour: str) -> list[Check]:
+def check_horovod(gpu_ready: bool) -> list[Check]:
     try:
         import horovod
         import horovod.torch as hvd
@@ -111,14 +114,16 @@ def check_horovod(flavour: str) -> list[Check]:
     # nccl_built() is NCCL's version number (0 without NCCL).
     built = {"pytorch": True, "mpi": bool(hvd.mpi_built()), "gloo": bool(hvd.gloo_built()),
              "nccl": bool(hvd.nccl_built())}
-    wanted = ["pytorch", "mpi", "gloo"] + (["nccl"] if flavour == "cuda" else [])
+    wanted = ["pytorch", "mpi", "gloo"] + (["nccl"] if gpu_ready else [])
     missing = [name for name in wanted if not built[name]]
     detail = f"{horovod.__version__}, built with " + ", ".join(n for n, ok in built.items() if ok)
+    if built["nccl"]:
+        detail += " (NCCL GPU operations)"
     return [Check("horovod", "FAIL" if missing else "OK",
                   detail + (f"; MISSING {', '.join(missing)}" if missing else ""))]
 
 
-def check_deepspeed(flavour: str) -> list[Check]:
+def check_deepspeed(gpu_ready: bool) -> list[Check]:
     try:
         import deepspeed
         from deepspeed.accelerator import get_accelerator
@@ -126,7 +131,7 @@ def check_deepspeed(flavour: str) -> list[Check]:
     except Exception as exc:  # noqa: BLE001
         return [Check("deepspeed", "FAIL", f"{type(exc).__name__}: {exc}")]
     prebuilt = sorted(name for name, ok in installed_ops.items() if ok)
-    wanted = ["fused_adam", "cpu_adam"] if flavour == "cuda" else []
+    wanted = ["fused_adam", "cpu_adam"] if gpu_ready else []
     missing = [name for name in wanted if not installed_ops.get(name)]
     detail = (f"{deepspeed.__version__}, accelerator {get_accelerator().device_name()}, "
               f"prebuilt ops: {', '.join(prebuilt) or 'none (JIT only)'}")
@@ -150,13 +155,14 @@ def check_infiniband(root: Path = Path("/sys/class/infiniband")) -> list[Check]:
     return [Check("infiniband", "OK", ", ".join(devices) if devices else "no devices (TCP only)")]
 
 
-CHECKS: tuple[Callable[[str], list[Check]], ...] = (
+# Each takes whether the image is GPU-ready (its promises depend on it).
+CHECKS: tuple[Callable[[bool], list[Check]], ...] = (
     check_torch,
-    lambda flavour: check_mpi(),
+    lambda gpu_ready: check_mpi(),
     check_horovod,
     check_deepspeed,
-    lambda flavour: check_shm(),
-    lambda flavour: check_infiniband(),
+    lambda gpu_ready: check_shm(),
+    lambda gpu_ready: check_infiniband(),
 )
 
 
@@ -235,11 +241,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     failed = False
     if launch.rank == 0:
-        flavour = image_flavour()
-        print(f"trainyard doctor: image flavour {flavour}, host {socket.gethostname()}, "
-              f"launch {launch.source} ({launch.world_size} rank(s))", flush=True)
+        built = gpu_build()
+        print(f"trainyard doctor: {'GPU-ready image, cuda ops: ' + built if built else 'CPU-only image'}; "
+              f"host {socket.gethostname()}, launch {launch.source} ({launch.world_size} rank(s))", flush=True)
         for check in CHECKS:
-            for result in check(flavour):
+            for result in check(built is not None):
                 print(f"{result.status:4} {result.name:10} {result.detail}", flush=True)
                 failed |= result.status == "FAIL"
     if launch.world_size > 1:

@@ -1,5 +1,9 @@
-"""What the PyTorch image holds: a non-root user, its labels and version list, and none of the
-build inputs (CA bundle, index URLs, mirror) that made it."""
+"""What the final images hold: a non-root user, labels and a version list, and none of the build
+inputs (CA bundle, index URLs, mirror) nor the CUDA toolchain and compilers that made them.
+
+Every layer of an image is read once (`docker save`, streamed) and both kinds of leftovers are
+looked for in the same pass; the same scan run on the CUDA toolchain image, which holds both on
+purpose, must find both, or a clean result proves nothing."""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ import re
 import subprocess
 import tarfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.containers import PYTORCH_IMAGE, docker, run_container
+from tests.containers import PYTORCH_IMAGE, TENSORFLOW_IMAGE, docker, run_container
 from tests.required_image import require_image
 
 BUILD_INPUTS = Path(__file__).resolve().parents[2] / "docker" / "build-inputs"
@@ -21,18 +26,37 @@ PEM_BLOCK = re.compile(rf"-----BEGIN {_PEM_LABEL}-----\s*(.*?)\s*-----END {_PEM_
 # A CA bundle is well under this; bigger files (libraries, wheels' data) cannot be one.
 LARGEST_FILE_SCANNED = 4 * 1024 * 1024
 SAVE_TIMEOUT = 900
+# What only the CUDA toolchain (docker/cuda-toolchain, /opt/cuda in builder stages) or a C/C++
+# compiler puts in a layer. PyPI's nvidia-* wheels, which torch and TensorFlow depend on, carry
+# CUDA headers and (TensorFlow's) ptxas of their own: those are the frameworks' files, not ours.
+TOOLCHAIN_PATH = re.compile(r"^opt/cuda/"
+                            r"|(^|/)(nvcc|cicc|cudafe\+\+|fatbinary|nvlink|cc1|cc1plus)$"
+                            r"|^usr/bin/(gcc|g\+\+|cc|c\+\+)(-\d+)?$")
+TOOLCHAIN_IMAGE = PYTORCH_IMAGE.replace("trainyard/pytorch", "trainyard/cuda-toolchain")
+
+
+@dataclass
+class LayerScan:
+    build_inputs: list[str] = field(default_factory=list)
+    toolchain: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module", params=[PYTORCH_IMAGE, TENSORFLOW_IMAGE], ids=["pytorch", "tensorflow"])
+def image(request: pytest.FixtureRequest) -> str:
+    return require_image(request.param)
 
 
 @pytest.fixture(scope="module")
-def image() -> str:
-    return require_image(PYTORCH_IMAGE)
+def scan(image: str) -> LayerScan:
+    return _scan_layers(image)
 
 
 def test_runtime_user_is_not_root_and_has_no_sudo(image: str) -> None:
-    assert docker("image", "inspect", "--format", "{{.Config.User}}", image).stdout.strip() == "trainer"
-    result = run_container(["sh", "-c", "id -u; command -v sudo || echo no-sudo"], image=image, timeout=60)
-    uid, sudo = result.output.split()
-    assert uid != "0"
+    # Numeric, so that Kubernetes' runAsNonRoot can verify it; it is the user trainer.
+    assert docker("image", "inspect", "--format", "{{.Config.User}}", image).stdout.strip() == "1000:1000"
+    result = run_container(["sh", "-c", "id -un; id -u; command -v sudo || echo no-sudo"], image=image, timeout=60)
+    name, uid, sudo = result.output.split()
+    assert (name, uid) == ("trainer", "1000")
     assert sudo == "no-sudo"
 
 
@@ -43,7 +67,8 @@ def test_labels_and_version_list_say_what_is_inside(image: str) -> None:
                 "org.opencontainers.image.revision", "org.opencontainers.image.base.name"):
         assert f"{key}=" in labels, f"label {key} missing:\n{labels}"
     versions = run_container(["cat", "/etc/trainyard/versions.txt"], image=image, timeout=60).output
-    for component in ("os:", "python:", "openmpi:", "torch: 2.10.0", "mlflow:", "azureml-mlflow:"):
+    framework = "torch: 2.10.0" if image == PYTORCH_IMAGE else "tensorflow: 2.18.1"
+    for component in ("os:", "python:", "openmpi:", framework, "mlflow:", "azureml-mlflow:", "horovod:", "cuda ops:"):
         assert component in versions, f"{component} missing from /etc/trainyard/versions.txt:\n{versions}"
 
 
@@ -88,20 +113,24 @@ def _layer_files(image: str) -> Iterator[tuple[str, str, tarfile.TarFile, tarfil
             save.kill()
 
 
-def _build_inputs_in_layers(image: str) -> list[str]:
-    """Where the image's layers hold a build input: a path that names one, or a file holding one.
+def _scan_layers(image: str) -> LayerScan:
+    """Where the image's layers hold a build input (a path that names one, or a file holding one)
+    or a piece of the toolchain.
 
     A certificate of the extra bundle that Debian's ca-certificates package also ships (any file
     under usr/share/ca-certificates/, in any layer) is a public root, not something the build
     input brought: only the others count.
     """
     needles = _needles_from_build_inputs(image)
-    found: list[str] = []
+    result = LayerScan()
+    found = result.build_inputs
     holders: dict[bytes, list[str]] = {}
     public: set[bytes] = set()
     for layer_name, path, layer, member in _layer_files(image):
         if "build-inputs" in path or path.endswith(("extra-ca.pem", "/pip.conf")) or path == "etc/pip.conf":
             found.append(f"{layer_name}: {path}")
+        if not member.isdir() and TOOLCHAIN_PATH.search(path.removeprefix("./")):
+            result.toolchain.append(f"{layer_name}: {path}")
         if needles and member.isfile() and member.size <= LARGEST_FILE_SCANNED:
             content = layer.extractfile(member).read()
             for needle in needles:
@@ -112,22 +141,28 @@ def _build_inputs_in_layers(image: str) -> list[str]:
     for needle, paths in holders.items():
         if needle not in public:
             found += [f"{where} holds a build input" for where in paths]
-    return found
+    return result
 
 
-def test_no_layer_holds_a_build_input(image: str) -> None:
-    found = _build_inputs_in_layers(image)
-    assert not found, "build inputs in the image's layers:\n" + "\n".join(found)
+def test_no_layer_holds_a_build_input(scan: LayerScan) -> None:
+    assert not scan.build_inputs, "build inputs in the image's layers:\n" + "\n".join(scan.build_inputs)
 
 
-def test_the_layer_scan_finds_build_inputs_where_they_are() -> None:
-    # The builder image keeps /build-inputs on purpose (it is never pushed): the scan that passes
-    # the final image must flag it, or it proves nothing.
-    builder = require_image(PYTORCH_IMAGE.replace("trainyard/pytorch", "trainyard/base-builder"))
-    found = _build_inputs_in_layers(builder)
-    assert any(where.endswith("build-inputs/") or "build-inputs/" in where for where in found), found
-    if _needles_from_build_inputs(builder):
-        assert any(where.endswith("holds a build input") for where in found), found
+def test_no_layer_holds_the_cuda_toolchain_or_a_compiler(scan: LayerScan) -> None:
+    assert not scan.toolchain, "toolchain files in the image's layers:\n" + "\n".join(scan.toolchain[:40])
+
+
+def test_the_layer_scan_finds_build_inputs_and_toolchain_where_they_are() -> None:
+    # The toolchain image is built on the builder, which keeps /build-inputs on purpose, and holds
+    # /opt/cuda and the builder's compilers (it is never pushed): the scan that passes the final
+    # images must flag all of it, or it proves nothing.
+    toolchain_image = require_image(TOOLCHAIN_IMAGE)
+    found = _scan_layers(toolchain_image)
+    assert any("build-inputs/" in where for where in found.build_inputs), found.build_inputs
+    if _needles_from_build_inputs(toolchain_image):
+        assert any(where.endswith("holds a build input") for where in found.build_inputs), found.build_inputs
+    for piece in ("opt/cuda/bin/nvcc", "opt/cuda/nvvm/bin/cicc", "/cc1plus"):
+        assert any(where.endswith(piece) for where in found.toolchain), (piece, found.toolchain[:40])
 
 
 def test_history_holds_no_build_input(image: str) -> None:
