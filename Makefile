@@ -8,8 +8,14 @@ SHELL := /bin/bash
 
 # ---- What to build --------------------------------------------------------------------------
 TAG ?= latest
-# The normal base: CUDA 12.8 + cuDNN, matching torch 2.10.0's CUDA 12.8 wheel.
-CUDA_BASE ?= nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
+# The images that `make build` makes, each from docker/<name>/Dockerfile (see `build/%`).
+IMAGES := pytorch tensorflow
+# NVIDIA's CUDA images: the runtime one is the normal base (CUDA + cuDNN of the frameworks' CUDA
+# 12 wheels); the devel one, when the registry has it, compiles the images' GPU code (else
+# Debian's CUDA packages do: docker/cuda-toolchain/).
+CUDA_IMAGE_VERSION ?= 12.8.1-cudnn
+CUDA_BASE ?= nvidia/cuda:$(CUDA_IMAGE_VERSION)-runtime-ubuntu24.04
+CUDA_DEVEL_IMAGE ?= nvidia/cuda:$(CUDA_IMAGE_VERSION)-devel-ubuntu24.04
 # The registry-free base, made from Debian packages by `make base-offline`.
 DEBIAN_SUITE ?= bookworm
 DEBIAN_MIRROR ?= http://deb.debian.org/debian
@@ -34,6 +40,8 @@ GPUS ?= 0
 OUTPUTS_DIR ?= $(CURDIR)/outputs
 UP_TIMEOUT ?= 3600
 BUILD_TIMEOUT ?= 3600
+# Parallel compile jobs in the images' builder stages (each takes about 1.5 GB of memory).
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 export TAG NODES OUTPUTS_DIR
 
 # ---- Tools found on this machine ------------------------------------------------------------
@@ -42,7 +50,7 @@ COMPOSE ?= $(shell if timeout 20 docker compose version >/dev/null 2>&1; then ec
 # BuildKit when the buildx plugin is there (a Docker 23+ client refuses BuildKit without it).
 BUILDKIT ?= $(shell timeout 20 docker buildx version >/dev/null 2>&1 && echo 1 || echo 0)
 DOCKER_BUILD = DOCKER_BUILDKIT=$(BUILDKIT) timeout $(BUILD_TIMEOUT) docker build \
-	--build-arg IMAGE_VERSION=$(IMAGE_VERSION) --build-arg VCS_REF=$(VCS_REF)
+	--build-arg IMAGE_VERSION=$(IMAGE_VERSION) --build-arg VCS_REF=$(VCS_REF) --build-arg BUILD_JOBS=$(BUILD_JOBS)
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 
@@ -53,8 +61,9 @@ NODE_SERVICES := $(shell seq -f 'node-%g' 0 $$(( $(NODES) - 1 )) 2>/dev/null)
 .PHONY: help
 help: ## Show this help
 	@echo "trainyard: make TARGET [VARIABLE=value ...]"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_%/-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "Variables: TAG=$(TAG) NODES=$(NODES) GPUS=$(GPUS) OFFLINE=$(OFFLINE) CUDA_BASE=$(CUDA_BASE)"
+	@echo "           CUDA_DEVEL_IMAGE=$(CUDA_DEVEL_IMAGE) BUILD_JOBS=$(BUILD_JOBS) IMAGES='$(IMAGES)'"
 	@echo "           EXTRA_CA_BUNDLE PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST APT_MIRROR (see README)"
 	@echo "Found: compose='$(COMPOSE)' builder=$(if $(filter 1,$(BUILDKIT)),BuildKit,classic)"
 
@@ -76,7 +85,7 @@ base-offline: check-docker ## Make the registry-free OS base from Debian package
 	bash docker/base-offline/build.sh $(OFFLINE_BASE)
 
 .PHONY: base
-base: check-docker build-inputs ## Build trainyard/base (and its builder) on the CUDA or offline base
+base: check-docker build-inputs ## Build trainyard/base (and its builder, never pushed) on the CUDA or offline base
 	@base_image="$$(bash scripts/select-base.sh '$(CUDA_BASE)' '$(OFFLINE_BASE)' '$(OFFLINE)')"; \
 	echo "== trainyard/base:$(TAG) on $$base_image ($(if $(filter 1,$(BUILDKIT)),BuildKit,classic builder))"; \
 	$(DOCKER_BUILD) -f docker/base/Dockerfile --build-arg BASE_IMAGE="$$base_image" \
@@ -84,27 +93,26 @@ base: check-docker build-inputs ## Build trainyard/base (and its builder) on the
 	$(DOCKER_BUILD) -f docker/base/Dockerfile --build-arg BASE_IMAGE="$$base_image" \
 	  --target builder -t trainyard/base-builder:$(TAG) .
 
-.PHONY: build-pytorch
-build-pytorch: base ## Build trainyard/pytorch
-	@echo "== trainyard/pytorch:$(TAG)"
-	$(DOCKER_BUILD) -f docker/pytorch/Dockerfile \
-	  --build-arg BASE_IMAGE=trainyard/base:$(TAG) --build-arg BUILDER_IMAGE=trainyard/base-builder:$(TAG) \
-	  -t trainyard/pytorch:$(TAG) .
+.PHONY: cuda-toolchain
+cuda-toolchain: base ## The CUDA compiler for builder stages (devel image if pullable, else Debian's packages)
+	@source="$$(bash scripts/select-toolchain.sh '$(CUDA_DEVEL_IMAGE)')"; \
+	echo "== trainyard/cuda-toolchain:$(TAG) ($$source; never pushed: builder stages copy from it)"; \
+	$(DOCKER_BUILD) -f docker/cuda-toolchain/$$source.Dockerfile --build-arg BUILDER_IMAGE=trainyard/base-builder:$(TAG) \
+	  --build-arg CUDA_DEVEL_IMAGE=$(CUDA_DEVEL_IMAGE) -t trainyard/cuda-toolchain:$(TAG) .
 
-# cpu: the standard wheel, on either base. gpu: tensorflow[and-cuda] and Horovod's NCCL operations;
-# needs a builder made on a CUDA *devel* image (see docker/tensorflow/Dockerfile).
-TF_FLAVOUR ?= cpu
-
-.PHONY: build-tensorflow
-build-tensorflow: base ## Build trainyard/tensorflow (TF_FLAVOUR=cpu|gpu)
-	@echo "== trainyard/tensorflow:$(TAG) ($(TF_FLAVOUR))"
-	$(DOCKER_BUILD) -f docker/tensorflow/Dockerfile --build-arg TF_FLAVOUR=$(TF_FLAVOUR) \
-	  --build-arg BASE_IMAGE=trainyard/base:$(TAG) --build-arg BUILDER_IMAGE=trainyard/base-builder:$(TAG) \
-	  -t trainyard/tensorflow:$(TAG) .
+# One rule for every image of IMAGES: docker/<name>/Dockerfile on the base, its builder and the toolchain.
+build/%: base cuda-toolchain FORCE ## Build trainyard/<name> (build/pytorch, build/tensorflow)
+	@echo "== trainyard/$*:$(TAG)"
+	$(DOCKER_BUILD) -f docker/$*/Dockerfile --build-arg BASE_IMAGE=trainyard/base:$(TAG) \
+	  --build-arg BUILDER_IMAGE=trainyard/base-builder:$(TAG) --build-arg TOOLCHAIN_IMAGE=trainyard/cuda-toolchain:$(TAG) \
+	  -t trainyard/$*:$(TAG) .
 
 .PHONY: build
-build: build-pytorch build-tensorflow ## Build every image
+build: $(addprefix build/,$(IMAGES)) ## Build every image
 	@docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' 'trainyard/*'
+
+# The names earlier releases used: make build-pytorch, make build-tensorflow.
+build-%: build/% ;
 
 .PHONY: outputs
 outputs:
@@ -115,44 +123,37 @@ outputs:
 .compose.nodes.yaml: FORCE
 	@python3 scripts/compose_nodes.py $(NODES) $(if $(filter 1,$(GPUS)),--gpus) > $@
 
-.PHONY: up
-up: check-compose build-pytorch outputs $(if $(filter-out 1 2,$(NODES)),.compose.nodes.yaml) ## Train on the fake cluster (NODES=2); exits with the training's status
-	@echo "== $(NODES)-node cluster, outputs in $(OUTPUTS_DIR)"
-	@status=0; timeout $(UP_TIMEOUT) $(COMPOSE) $(COMPOSE_FILES) up --abort-on-container-exit \
-	  --exit-code-from node-0 $(NODE_SERVICES) || status=$$?; \
-	if [ $$status = 124 ]; then echo "error: the cluster ran longer than UP_TIMEOUT=$(UP_TIMEOUT)s; stopping it." >&2; \
-	  timeout 120 $(COMPOSE) $(COMPOSE_FILES) down --remove-orphans >/dev/null 2>&1 || true; fi; \
-	exit $$status
-
-# TensorFlow jobs: `tensorflow` distribution, 2 workers (MultiWorkerMirrored) or 1 ps + 2 workers.
-.PHONY: up-tensorflow up-tensorflow-ps
-up-tensorflow: TF_COMPOSE = compose.tensorflow.yaml
-up-tensorflow-ps: TF_COMPOSE = compose.tensorflow-ps.yaml
-up-tensorflow: ## TensorFlow MultiWorkerMirrored on the fake cluster (2 workers)
-up-tensorflow-ps: ## TensorFlow parameter-server job on the fake cluster (1 ps + 2 workers)
-up-tensorflow up-tensorflow-ps: check-compose build-tensorflow outputs
-	@status=0; timeout $(UP_TIMEOUT) $(COMPOSE) -f $(TF_COMPOSE) up --abort-on-container-exit \
-	  --exit-code-from worker-0 || status=$$?; \
-	if [ $$status = 124 ]; then echo "error: the cluster ran longer than UP_TIMEOUT=$(UP_TIMEOUT)s; stopping it." >&2; \
-	  timeout 120 $(COMPOSE) -f $(TF_COMPOSE) down --remove-orphans >/dev/null 2>&1 || true; fi; \
-	exit $$status
-
+# ---- The fake clusters: one recipe for all four --------------------------------------------
+# Each cluster: its compose files, the service whose exit status is the cluster's, its services.
+CLUSTERS := up up-mpi up-tensorflow up-tensorflow-ps
+up: CLUSTER_FILES = $(COMPOSE_FILES)
+up: CLUSTER_SERVICES = $(NODE_SERVICES)
+up-mpi: CLUSTER_FILES = -f compose.mpi.yaml
+up-tensorflow: CLUSTER_FILES = -f compose.tensorflow.yaml
+up-tensorflow-ps: CLUSTER_FILES = -f compose.tensorflow-ps.yaml
+up up-mpi: CLUSTER_HEAD = node-0
+up-tensorflow up-tensorflow-ps: CLUSTER_HEAD = worker-0
 # Azure `mpi` distribution: node 0 runs mpirun over SSH across NODES=2 x PROCS_PER_NODE ranks.
 PROCS_PER_NODE ?= 1
 export PROCS_PER_NODE MPI_COMMAND
 
-.PHONY: up-mpi
-up-mpi: check-compose build-pytorch outputs ## MPI job on the fake cluster (Horovod; MPI_COMMAND=..., PROCS_PER_NODE=1)
-	@status=0; timeout $(UP_TIMEOUT) $(COMPOSE) -f compose.mpi.yaml up --abort-on-container-exit \
-	  --exit-code-from node-0 || status=$$?; \
-	timeout 120 $(COMPOSE) -f compose.mpi.yaml down --volumes --remove-orphans >/dev/null 2>&1 || true; \
-	if [ $$status = 124 ]; then echo "error: the cluster ran longer than UP_TIMEOUT=$(UP_TIMEOUT)s." >&2; fi; \
+up: build/pytorch $(if $(filter-out 1 2,$(NODES)),.compose.nodes.yaml) ## Train on the fake cluster (NODES=2, GPUS=0); exits with the training's status
+up-mpi: build/pytorch ## MPI job on the fake cluster (Horovod; MPI_COMMAND=..., PROCS_PER_NODE=1)
+up-tensorflow: build/tensorflow ## TensorFlow MultiWorkerMirrored on the fake cluster (2 workers)
+up-tensorflow-ps: build/tensorflow ## TensorFlow parameter-server job on the fake cluster (1 ps + 2 workers)
+.PHONY: $(CLUSTERS)
+$(CLUSTERS): check-compose outputs
+	@echo "== $@: $(CLUSTER_FILES), outputs in $(OUTPUTS_DIR)"
+	@status=0; timeout $(UP_TIMEOUT) $(COMPOSE) $(CLUSTER_FILES) up --abort-on-container-exit \
+	  --exit-code-from $(CLUSTER_HEAD) $(CLUSTER_SERVICES) || status=$$?; \
+	timeout 120 $(COMPOSE) $(CLUSTER_FILES) down --volumes --remove-orphans >/dev/null 2>&1 || true; \
+	if [ $$status = 124 ]; then echo "error: the cluster ran longer than UP_TIMEOUT=$(UP_TIMEOUT)s; stopped it." >&2; fi; \
 	exit $$status
 
 .PHONY: down
 down: check-compose ## Stop and remove the fake clusters' containers
 	for f in compose.yaml compose.mpi.yaml compose.tensorflow.yaml compose.tensorflow-ps.yaml; do \
-	  timeout 120 $(COMPOSE) -f $$f down --remove-orphans; done
+	  timeout 120 $(COMPOSE) -f $$f down --volumes --remove-orphans; done
 
 $(VENV)/.installed: requirements-dev.txt submit/requirements.txt
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: python3 is older than 3.11." >&2; exit 1; }
@@ -173,11 +174,15 @@ test: venv lint test-unit build ## Everything: lint, unit tests, build, tests in
 	  TRAINYARD_TENSORFLOW_IMAGE=trainyard/tensorflow:$(TAG) COMPOSE="$(COMPOSE)" \
 	  $(PYTHON) -m pytest -m "image or e2e"
 
+# Every tracked shell script (by its #! line) and Dockerfile, so a new one is linted without a list.
+SHELL_SCRIPTS = $(shell git ls-files | while read -r f; do head -n 1 "$$f" 2>/dev/null | grep -qE '^\#!.*\b(ba)?sh\b' && echo "$$f"; done)
+DOCKERFILES = $(shell git ls-files 'Dockerfile' '*/Dockerfile' '*.Dockerfile')
+
 .PHONY: lint
-lint: venv ## Static checks: ruff, compose files, shell scripts
+lint: venv ## Static checks: ruff, shellcheck, hadolint, compose files
 	$(PYTHON) -m ruff check train submit tests scripts
-	@for f in docker/base-offline/build.sh docker/scripts/with-build-inputs docker/pytorch/build-distributed.sh \
-	  docker/mpi/node-entry scripts/*.sh .ci/run; do bash -n "$$f"; done
+	$(VENV)/bin/shellcheck $(SHELL_SCRIPTS)
+	$(VENV)/bin/hadolint $(DOCKERFILES)
 	@$(if $(COMPOSE),for f in compose.yaml "compose.yaml -f compose.gpu.yaml" compose.mpi.yaml compose.tensorflow.yaml \
 	  compose.tensorflow-ps.yaml; do timeout 30 $(COMPOSE) -f $$f config -q; done,true)
 	@echo "lint: ok"
