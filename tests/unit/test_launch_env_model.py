@@ -26,12 +26,6 @@ def test_launch_env_is_frozen():
         launch.rank = 2  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("world_size", "expected"), [(1, False), (2, True)])
-def test_is_distributed_means_more_than_one_process(world_size, expected):
-    fields = VALID | dict(world_size=world_size, rank=0, local_rank=0, local_world_size=1)
-    assert LaunchEnv(**fields).is_distributed is expected
-
-
 def test_to_json_dict_round_trips_through_json():
     launch = LaunchEnv(
         **VALID, tf_config={"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}

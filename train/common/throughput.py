@@ -13,10 +13,6 @@ class Throughput:
     def add(self, samples: int) -> None:
         self._samples += samples
 
-    @property
-    def samples(self) -> int:
-        return self._samples
-
     def samples_per_sec(self) -> float:
         elapsed = time.perf_counter() - self._start
         return self._samples / elapsed if elapsed > 0 else 0.0

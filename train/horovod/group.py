@@ -36,7 +36,7 @@ class HorovodGroup(ProcessGroup):
         self.world_size = hvd.size()
         self.local_rank = hvd.local_rank()
         self.local_world_size = hvd.local_size()
-        # GPUs only when Horovod was built with NCCL operations (the CUDA flavour); the rule for
+        # GPUs only when Horovod was built with NCCL operations (the images' Horovod is); the rule for
         # one GPU per process is DDP's, shared.
         choice = choose_backend(torch.cuda.is_available() and hvd.nccl_built(),
                                 torch.cuda.device_count(), self.local_rank, self.local_world_size)

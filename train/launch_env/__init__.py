@@ -18,20 +18,8 @@ from train.launch_env.torch_env import from_torch_env
 from train.launch_env.torchrun import from_torchrun
 from train.launch_env.translate import to_tf_config_json, to_torch_env
 
-SOURCES = (
-    "torchrun",
-    "azureml-mpi",
-    "mpirun",
-    "azureml-pytorch",
-    "azureml-tensorflow",
-    "tf-config",
-    "env",
-    "single",
-)
-
 __all__ = [
     "DETECTORS",
-    "SOURCES",
     "LaunchEnv",
     "LaunchEnvError",
     "detect",

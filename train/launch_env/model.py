@@ -71,10 +71,6 @@ class LaunchEnv:
                 "expected 1 <= master_port <= 65535"
             )
 
-    @property
-    def is_distributed(self) -> bool:
-        return self.world_size > 1
-
     def to_json_dict(self) -> dict[str, Any]:
         """Every field by name (None where unknown); ``LaunchEnv(**d)`` rebuilds the object."""
         return dataclasses.asdict(self)

@@ -8,7 +8,6 @@ import time
 import tensorflow as tf
 
 from train.common.metrics import Metrics
-from train.common.throughput import Throughput
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,6 @@ class EpochProgress(tf.keras.callbacks.Callback):
         self.metrics = metrics
         self.step = 0
         self.initial_step = 0
-        self.throughput = Throughput()
         self.last_logs: dict[str, float] = {}
 
     @property

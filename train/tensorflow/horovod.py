@@ -40,13 +40,13 @@ def _restore(model: tf.keras.Model, path) -> int:
 
 
 class _RankZeroBackup(tf.keras.callbacks.Callback):
-    def __init__(self, path, every: int) -> None:
+    def __init__(self, path, every: int, keep: int) -> None:
         super().__init__()
-        self.path, self.every = str(path), every
+        self.path, self.every, self.keep = str(path), every, keep
 
     def on_train_begin(self, logs=None) -> None:
         self.manager = tf.train.CheckpointManager(
-            tf.train.Checkpoint(model=self.model, optimizer=self.model.optimizer), self.path, max_to_keep=2)
+            tf.train.Checkpoint(model=self.model, optimizer=self.model.optimizer), self.path, max_to_keep=self.keep)
 
     def on_train_batch_end(self, batch, logs=None) -> None:
         step = int(self.model.optimizer.iterations.numpy())
@@ -104,7 +104,7 @@ def train(config: TrainConfig, data: ArrayDataset) -> int:
     # (`constant` is gone) even with tf-keras, so epoch metrics are rank 0's own, not averaged.
     callbacks = [hvd.callbacks.BroadcastGlobalVariablesCallback(0), progress]
     if rank == 0:
-        callbacks.append(_RankZeroBackup(backup_dir, config.checkpoint_every))
+        callbacks.append(_RankZeroBackup(backup_dir, config.checkpoint_every, config.keep_checkpoints))
     remaining = max(total_steps - finished, 0)
     log.info("training %s with Horovod: %d ranks, %d steps per epoch, %d of %d steps to go",
              data.name, size, plan.steps_per_epoch, remaining, total_steps)
