@@ -187,8 +187,7 @@ def all_reduce_test(size_bytes: int, iterations: int) -> list[str]:
     device = torch.device(choice.device)
     if device.type == "cuda":
         torch.cuda.set_device(device)
-    host = f"[{launch.master_addr}]" if ":" in (launch.master_addr or "") else launch.master_addr
-    dist.init_process_group(choice.backend, init_method=f"tcp://{host}:{launch.master_port}",
+    dist.init_process_group(choice.backend, init_method=launch.init_method,
                             rank=launch.rank, world_size=launch.world_size, timeout=COLLECTIVE_TIMEOUT)
     try:
         tensor = torch.ones(size_bytes // 4, dtype=torch.float32, device=device)

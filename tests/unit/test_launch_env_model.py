@@ -64,3 +64,13 @@ def test_launch_env_error_is_a_value_error_on_one_line():
     error = LaunchEnvError("RANK='a\nb' is not an integer")
     assert isinstance(error, ValueError)
     assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize(("addr", "port", "expected"), [
+    ("10.0.0.4", 6105, "tcp://10.0.0.4:6105"),
+    ("fd00::4", 6105, "tcp://[fd00::4]:6105"),
+    (None, 6105, None),
+    ("10.0.0.4", None, None),
+])
+def test_init_method_is_the_rendezvous_address(addr, port, expected):
+    assert LaunchEnv(**(VALID | dict(master_addr=addr, master_port=port))).init_method == expected

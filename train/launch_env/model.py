@@ -71,6 +71,15 @@ class LaunchEnv:
                 "expected 1 <= master_port <= 65535"
             )
 
+    @property
+    def init_method(self) -> str | None:
+        """The rendezvous address torch.distributed takes, ``tcp://host:port`` (IPv6 hosts in
+        brackets), or None when the launch gives no master address and port."""
+        if not self.master_addr or not self.master_port:
+            return None
+        host = f"[{self.master_addr}]" if ":" in self.master_addr else self.master_addr
+        return f"tcp://{host}:{self.master_port}"
+
     def to_json_dict(self) -> dict[str, Any]:
         """Every field by name (None where unknown); ``LaunchEnv(**d)`` rebuilds the object."""
         return dataclasses.asdict(self)

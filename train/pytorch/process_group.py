@@ -50,14 +50,13 @@ class ProcessGroup:
         self._writer_hosts_store = launch.source != "torchrun"
         if launch.world_size == 1:
             return
-        if not launch.master_addr or not launch.master_port:
+        if launch.init_method is None:
             raise UsageError(f"launch source {launch.source!r} gives world size {launch.world_size} "
                              "but no rendezvous address (MASTER_ADDR/MASTER_PORT)")
-        host = f"[{launch.master_addr}]" if ":" in launch.master_addr else launch.master_addr
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
         dist.init_process_group(
-            backend=choice.backend, init_method=f"tcp://{host}:{launch.master_port}",
+            backend=choice.backend, init_method=launch.init_method,
             rank=launch.rank, world_size=launch.world_size, timeout=COLLECTIVE_TIMEOUT)
         self._initialised = True
 
