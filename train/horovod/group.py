@@ -1,4 +1,4 @@
-"""A train.pytorch ProcessGroup whose collectives are Horovod's.
+"""A train.pytorch Group whose collectives are Horovod's.
 
 Horovod knows its ranks itself after hvd.init(): from Open MPI under mpirun (Azure ML `mpi` jobs,
 controller MPI) or from the HOROVOD_* variables `horovodrun --gloo` sets (controller Gloo). Those
@@ -17,7 +17,7 @@ import torch
 from train.common.rank_logging import configure_logging
 from train.launch_env import LaunchEnv
 from train.pytorch.backend import choose_backend
-from train.pytorch.process_group import ProcessGroup, limit_cpu_threads
+from train.pytorch.process_group import Group, limit_cpu_threads
 
 log = logging.getLogger(__name__)
 
@@ -27,21 +27,20 @@ def controller() -> str:
     return "mpi" if hvd.mpi_enabled() else "gloo" if hvd.gloo_enabled() else "unknown"
 
 
-class HorovodGroup(ProcessGroup):
+class HorovodGroup(Group):
     """rank, world_size, device, backend and the collectives the trainer uses, over Horovod."""
 
     def __init__(self, launch: LaunchEnv) -> None:
         hvd.init()
-        self.rank = hvd.rank()
-        self.world_size = hvd.size()
         self.local_rank = hvd.local_rank()
         self.local_world_size = hvd.local_size()
-        # GPUs only when Horovod was built with NCCL operations (the images' Horovod is); the rule for
-        # one GPU per process is DDP's, shared.
+        # GPUs only when Horovod was built with NCCL operations (the images' Horovod is); the rule
+        # for one GPU per process is DDP's, shared.
         choice = choose_backend(torch.cuda.is_available() and hvd.nccl_built(),
                                 torch.cuda.device_count(), self.local_rank, self.local_world_size)
-        self.device = torch.device(choice.device)
-        self.backend = f"horovod-{controller()}" + ("+nccl" if self.device.type == "cuda" else "")
+        device = torch.device(choice.device)
+        super().__init__(hvd.rank(), hvd.size(), device,
+                         f"horovod-{controller()}" + ("+nccl" if device.type == "cuda" else ""))
         self._initialised = True
         self.choice_reason = choice.reason
         if self.device.type == "cuda":

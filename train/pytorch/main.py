@@ -22,7 +22,7 @@ from train.common.metrics import open_metrics
 from train.common.rank_logging import configure_logging
 from train.launch_env import LaunchEnv, detect
 from train.pytorch.model import build_model
-from train.pytorch.process_group import ProcessGroup, open_process_group
+from train.pytorch.process_group import Group, open_process_group
 from train.pytorch.snapshot import RunShape, Snapshot, restore_rng_state, seed_everything
 from train.pytorch.trainer import Trainer
 
@@ -34,7 +34,7 @@ def _decodable(payload: bytes) -> bytes:
     return payload
 
 
-def load_snapshot(store: CheckpointStore, group: ProcessGroup, shape: RunShape) -> Snapshot | None:
+def load_snapshot(store: CheckpointStore, group: Group, shape: RunShape) -> Snapshot | None:
     """The newest valid checkpoint, identical on every rank.
 
     Rank 0 picks and verifies it and sends the bytes to the others: every rank gets the same step
@@ -58,7 +58,7 @@ def load_snapshot(store: CheckpointStore, group: ProcessGroup, shape: RunShape) 
 
 
 def main(config: TrainConfig, env: Mapping[str, str] = os.environ, *,
-         open_group: Callable[[LaunchEnv], ProcessGroup] = open_process_group,
+         open_group: Callable[[LaunchEnv], Group] = open_process_group,
          trainer_cls: type[Trainer] = Trainer) -> int:
     """Train with DDP; Horovod's entrypoint passes its own group and trainer (train/horovod/)."""
     launch = detect(env)
@@ -72,7 +72,7 @@ def main(config: TrainConfig, env: Mapping[str, str] = os.environ, *,
         group.close()
 
 
-def _train(config: TrainConfig, data: ArrayDataset, group: ProcessGroup,
+def _train(config: TrainConfig, data: ArrayDataset, group: Group,
            trainer_cls: type[Trainer] = Trainer) -> int:
     plan = ShardPlan(len(data.train_y), group.rank, group.world_size, config.batch_size, config.seed)
     shape = RunShape(data.name, group.world_size, config.batch_size, plan.steps_per_epoch, config.seed)

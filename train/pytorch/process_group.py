@@ -37,14 +37,41 @@ def limit_cpu_threads(local_world_size: int) -> int:
     return threads
 
 
-class ProcessGroup:
-    """This process's place in the job; collectives are no-ops in a world of one."""
+class Group:
+    """What the trainer needs of the job's processes: this one's place, its device, and the few
+    collectives it calls. torch.distributed (ProcessGroup) and Horovod (train.horovod) implement it."""
+
+    def __init__(self, rank: int, world_size: int, device: torch.device, backend: str) -> None:
+        self.rank = rank
+        self.world_size = world_size
+        self.device = device
+        self.backend = backend
+
+    @property
+    def is_writer(self) -> bool:
+        """Rank 0 alone writes checkpoints, the model and metrics."""
+        return self.rank == 0
+
+    def barrier(self) -> None:
+        raise NotImplementedError
+
+    def all_reduce_sum(self, values: torch.Tensor) -> torch.Tensor:
+        """The element-wise sum over all ranks, on the CPU."""
+        raise NotImplementedError
+
+    def broadcast_from_writer(self, obj: object) -> object:
+        """Rank 0's `obj` on every rank (pickled; use for small things such as a checkpoint)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class ProcessGroup(Group):
+    """torch.distributed from the launch; collectives are no-ops in a world of one."""
 
     def __init__(self, launch: LaunchEnv, choice: BackendChoice) -> None:
-        self.rank = launch.rank
-        self.world_size = launch.world_size
-        self.device = torch.device(choice.device)
-        self.backend = choice.backend
+        super().__init__(launch.rank, launch.world_size, torch.device(choice.device), choice.backend)
         self._initialised = False
         # Rank 0 hosts the rendezvous store, except under torchrun, whose agent hosts it.
         self._writer_hosts_store = launch.source != "torchrun"
@@ -60,11 +87,6 @@ class ProcessGroup:
             rank=launch.rank, world_size=launch.world_size, timeout=COLLECTIVE_TIMEOUT)
         self._initialised = True
 
-    @property
-    def is_writer(self) -> bool:
-        """Rank 0 alone writes checkpoints, the model and metrics."""
-        return self.rank == 0
-
     def barrier(self) -> None:
         if self._initialised:
             dist.barrier()
@@ -76,7 +98,6 @@ class ProcessGroup:
         return values.cpu()
 
     def broadcast_from_writer(self, obj: object) -> object:
-        """Rank 0's `obj` on every rank (pickled; use for small things such as a checkpoint)."""
         if not self._initialised:
             return obj
         box = [obj]

@@ -25,7 +25,7 @@ from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan
 from train.common.metrics import Metrics
 from train.common.throughput import Throughput
-from train.pytorch.process_group import ProcessGroup
+from train.pytorch.process_group import Group
 from train.pytorch.snapshot import RunShape, Snapshot, capture_rng_state
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def weights_sha256(model: nn.Module) -> str:
 
 class Trainer:
     def __init__(self, config: TrainConfig, data: ArrayDataset, model: nn.Module,
-                 optimizer: torch.optim.Optimizer, group: ProcessGroup, plan: ShardPlan,
+                 optimizer: torch.optim.Optimizer, group: Group, plan: ShardPlan,
                  store: CheckpointStore, metrics: Metrics, finished_steps: int = 0) -> None:
         self.config = config
         self.data = data
