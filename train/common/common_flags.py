@@ -35,6 +35,11 @@ class TrainConfig:
     def checkpoint_dir(self) -> Path:
         return self.model_dir / "checkpoints"
 
+    def total_steps(self, steps_per_epoch: int) -> int:
+        """Steps the whole run trains, across restarts: every epoch, capped by --max-steps."""
+        total = steps_per_epoch * self.epochs
+        return total if self.max_steps is None else min(total, self.max_steps)
+
 
 def _positive_int(text: str) -> int:
     value = int(text)

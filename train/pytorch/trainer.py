@@ -64,9 +64,7 @@ class Trainer:
         self.finished_steps = finished_steps
         self.shape = RunShape(data.name, group.world_size, config.batch_size,
                               plan.steps_per_epoch, config.seed)
-        self.total_steps = plan.steps_per_epoch * config.epochs
-        if config.max_steps is not None:
-            self.total_steps = min(self.total_steps, config.max_steps)
+        self.total_steps = config.total_steps(plan.steps_per_epoch)
         self._train_x = torch.from_numpy(data.train_x)
         self._train_y = torch.from_numpy(data.train_y)
         self._loss_fn = nn.CrossEntropyLoss()

@@ -77,9 +77,7 @@ def train(config: TrainConfig, data: ArrayDataset) -> int:
     finished = int(hvd_tf.broadcast_object(int(model.optimizer.iterations.numpy()), root_rank=0))
     model.optimizer.iterations.assign(finished)
 
-    total_steps = config.epochs * plan.steps_per_epoch
-    if config.max_steps:
-        total_steps = min(total_steps, config.max_steps)
+    total_steps = config.total_steps(plan.steps_per_epoch)
     initial_epoch = finished // plan.steps_per_epoch
 
     def epoch_batches():
