@@ -1,13 +1,11 @@
-"""`python -m train.horovod`: parse flags, run main(), turn usage errors into one line and exit 2."""
+"""`python -m train.horovod`: parse flags, run main() (usage errors: one line, exit 2)."""
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from train.common.common_flags import build_parser, config_from_args
-from train.common.errors import EXIT_USAGE, UsageError
-from train.launch_env import LaunchEnvError
+from train.common.entrypoint import run_main
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -18,12 +16,7 @@ def run(argv: list[str] | None = None) -> int:
     from train.horovod.group import open_horovod_group
     from train.horovod.trainer import HorovodTrainer
     from train.pytorch.main import main
-    try:
-        return main(config, open_group=open_horovod_group, trainer_cls=HorovodTrainer)
-    except (UsageError, LaunchEnvError) as exc:
-        logging.shutdown()
-        print(f"error: {exc}", file=sys.stderr, flush=True)
-        return EXIT_USAGE
+    return run_main(lambda: main(config, open_group=open_horovod_group, trainer_cls=HorovodTrainer))
 
 
 if __name__ == "__main__":

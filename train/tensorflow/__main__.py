@@ -11,8 +11,7 @@ import logging
 import sys
 
 from train.common.common_flags import build_parser, config_from_args
-from train.common.errors import EXIT_USAGE, UsageError
-from train.launch_env import LaunchEnvError
+from train.common.entrypoint import run_main
 
 
 def _parser():
@@ -34,12 +33,7 @@ def _parser():
 def run(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)   # exits 2 on bad flags
     config = config_from_args(args)
-    try:
-        return _main(config, args.strategy, args.collective_timeout, args.coordinator_timeout)
-    except (UsageError, LaunchEnvError) as exc:
-        logging.shutdown()
-        print(f"error: {exc}", file=sys.stderr, flush=True)
-        return EXIT_USAGE
+    return run_main(lambda: _main(config, args.strategy, args.collective_timeout, args.coordinator_timeout))
 
 
 def _main(config, strategy: str, collective_timeout: float, coordinator_timeout: float) -> int:
