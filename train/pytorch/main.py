@@ -1,9 +1,7 @@
 """main(): detect the launch, load data, initialise, load the checkpoint, train, finish.
 
-Order of the end of a run matters: rank 0 writes its last checkpoint and model, closes the MLflow run
-and prints the FINAL line BEFORE the closing barrier. A launcher such as docker compose
-(--abort-on-container-exit) stops every process as soon as one exits, so anything rank 0 still had
-to do after a peer passed the barrier could be lost.
+The finish is train.common.end_of_run's, shared by every framework: rank 0 writes its last
+checkpoint and model, closes the MLflow run and prints the FINAL line before the closing barrier.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ import torch
 from train.common.checkpoint_store import CheckpointStore
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan, load_dataset
-from train.common.final_line import format_final_line
+from train.common.end_of_run import RunSummary, end_run
 from train.common.metrics import open_metrics
 from train.common.rank_logging import configure_logging
 from train.launch_env import LaunchEnv, detect
@@ -101,14 +99,8 @@ def _train(config: TrainConfig, data: ArrayDataset, group: Group,
              data.name, len(data.train_y), len(data.test_y), plan.steps_per_epoch, trainer.total_steps)
     result = trainer.train()
 
-    if group.is_writer:
-        trainer.save_final()
-        metrics.log_metrics({"accuracy": result.accuracy,
-                             "final_samples_per_sec": result.samples_per_sec}, step=result.finished_steps)
-        metrics.close()
-        print(format_final_line(world_size=group.world_size, accuracy=result.accuracy,
-                                samples_per_sec=result.samples_per_sec, steps=result.finished_steps,
-                                steps_this_run=result.steps_this_run,
-                                weights_sha256=result.weights_sha256), flush=True)
-    group.barrier()   # see the module docstring: rank 0's end-of-run work is done before this
-    return 0
+    summary = RunSummary(world_size=group.world_size, accuracy=result.accuracy,
+                         samples_per_sec=result.samples_per_sec, steps=result.finished_steps,
+                         steps_this_run=result.steps_this_run, weights_sha256=result.weights_sha256)
+    return end_run(summary, is_writer=group.is_writer, save=trainer.save_final, metrics=metrics,
+                   barrier=group.barrier, extra_metrics={"final_samples_per_sec": result.samples_per_sec})

@@ -19,11 +19,11 @@ import tensorflow as tf
 
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan
-from train.common.final_line import format_final_line
+from train.common.end_of_run import RunSummary, end_run
 from train.common.metrics import NullMetrics, open_metrics
 from train.tensorflow.callbacks import Progress
 from train.tensorflow.model import accuracy, build_model, compile_model
-from train.tensorflow.outputs import BACKUP_DIR, MODEL_FILE, read_run_id, write_run_id
+from train.tensorflow.outputs import BACKUP_DIR, read_run_id, save_model, write_run_id
 
 log = logging.getLogger(__name__)
 
@@ -118,15 +118,13 @@ def train(config: TrainConfig, data: ArrayDataset) -> int:
                   callbacks=callbacks, verbose=0)
 
     test_accuracy = accuracy(model, data.test_x, data.test_y)
-    if rank == 0:
-        config.model_dir.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:
         plain = build_model(data.sample_shape, data.num_classes)   # without Horovod's optimizer wrapper
         plain.set_weights(model.get_weights())
-        plain.save(str(config.model_dir / MODEL_FILE))
-        metrics.log_metrics({"accuracy": test_accuracy}, step=progress.step)
-        metrics.close()
-        print(format_final_line(world_size=size, accuracy=test_accuracy,
-                                samples_per_sec=progress.samples_per_sec(),
-                                steps=progress.step, steps_this_run=progress.steps_this_run), flush=True)
-    hvd_tf.allreduce(tf.zeros(1), name="trainyard_end")   # rank 0 saved before anyone leaves
-    return 0
+        save_model(plain, config.model_dir)
+
+    summary = RunSummary(world_size=size, accuracy=test_accuracy, samples_per_sec=progress.samples_per_sec(),
+                         steps=progress.step, steps_this_run=progress.steps_this_run)
+    return end_run(summary, is_writer=rank == 0, save=save, metrics=metrics,
+                   barrier=lambda: hvd_tf.allreduce(tf.zeros(1), name="trainyard_end"))

@@ -20,12 +20,12 @@ import tensorflow as tf
 
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset
-from train.common.final_line import format_final_line
+from train.common.end_of_run import RunSummary, end_run
 from train.common.metrics import open_metrics
 from train.launch_env import LaunchEnv, to_tf_config_json
 from train.tensorflow.callbacks import Progress
 from train.tensorflow.model import accuracy, build_model, compile_model
-from train.tensorflow.outputs import BACKUP_DIR, MODEL_FILE, read_run_id, write_run_id
+from train.tensorflow.outputs import BACKUP_DIR, read_run_id, save_model, write_run_id
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,7 @@ def train(config: TrainConfig, data: ArrayDataset, launch: LaunchEnv, collective
     local = build_model(data.sample_shape, data.num_classes)
     local.set_weights(model.get_weights())
     test_accuracy = accuracy(local, data.test_x, data.test_y)
-    if is_chief:
-        config.model_dir.mkdir(parents=True, exist_ok=True)
-        local.save(str(config.model_dir / MODEL_FILE))
-        metrics.log_metrics({"accuracy": test_accuracy}, step=progress.step)
-        metrics.close()
-        print(format_final_line(world_size=workers, accuracy=test_accuracy,
-                                samples_per_sec=progress.samples_per_sec(),
-                                steps=progress.step, steps_this_run=progress.steps_this_run), flush=True)
-    _barrier(strategy)
-    return 0
+    summary = RunSummary(world_size=workers, accuracy=test_accuracy, samples_per_sec=progress.samples_per_sec(),
+                         steps=progress.step, steps_this_run=progress.steps_this_run)
+    return end_run(summary, is_writer=is_chief, save=lambda: save_model(local, config.model_dir),
+                   metrics=metrics, barrier=lambda: _barrier(strategy))

@@ -16,6 +16,12 @@ BACKUP_DIR = "backup"
 RUN_ID_FILE = "mlflow-run-id"
 
 
+def save_model(model, model_dir: Path) -> None:
+    """The final Keras model, as MODEL_FILE in model_dir (made if missing)."""
+    Path(model_dir).mkdir(parents=True, exist_ok=True)
+    model.save(str(Path(model_dir) / MODEL_FILE))
+
+
 def read_run_id(model_dir: Path) -> str | None:
     path = Path(model_dir) / RUN_ID_FILE
     return path.read_text().strip() or None if path.is_file() else None

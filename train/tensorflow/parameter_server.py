@@ -89,11 +89,11 @@ def _wait_for_tasks(cluster: dict[str, list[str]], wait_timeout: float) -> None:
 def coordinate(config: TrainConfig, data: ArrayDataset, tf_config: dict, wait_timeout: float) -> int:
     import tensorflow as tf
 
-    from train.common.final_line import format_final_line
+    from train.common.end_of_run import RunSummary, end_run
     from train.common.metrics import open_metrics
     from train.tensorflow.callbacks import EpochProgress
     from train.tensorflow.model import accuracy, build_model, compile_model
-    from train.tensorflow.outputs import MODEL_FILE, read_run_id, write_run_id
+    from train.tensorflow.outputs import read_run_id, save_model, write_run_id
 
     cluster = tf_config["cluster"]
     _wait_for_tasks(cluster, wait_timeout)
@@ -133,11 +133,8 @@ def coordinate(config: TrainConfig, data: ArrayDataset, tf_config: dict, wait_ti
     local = build_model(data.sample_shape, data.num_classes)
     local.set_weights(model.get_weights())
     test_accuracy = accuracy(local, data.test_x, data.test_y)
-    config.model_dir.mkdir(parents=True, exist_ok=True)
-    local.save(str(config.model_dir / MODEL_FILE))
-    metrics.log_metrics({"accuracy": test_accuracy}, step=progress.step)
-    metrics.close()
-    print(format_final_line(world_size=workers, accuracy=test_accuracy,
-                            samples_per_sec=progress.samples_per_sec(),
-                            steps=progress.step, steps_this_run=progress.steps_this_run), flush=True)
-    return 0
+    summary = RunSummary(world_size=workers, accuracy=test_accuracy, samples_per_sec=progress.samples_per_sec(),
+                         steps=progress.step, steps_this_run=progress.steps_this_run)
+    # The coordinator alone writes; the workers and parameter servers are stopped by the launcher.
+    return end_run(summary, is_writer=True, save=lambda: save_model(local, config.model_dir),
+                   metrics=metrics, barrier=None)
