@@ -1,6 +1,2 @@
-"""The Horovod + PyTorch entrypoint: `python -m train.horovod --help`.
-
-Same datasets, checkpoints, metrics and FINAL line as train.pytorch (it IS train.pytorch's main(),
-given a Horovod group and trainer). Runs under mpirun, as Azure ML's `mpi` distribution starts it,
-and under `horovodrun --gloo`; see group.py for how each is recognised.
-"""
+"""`python -m train.horovod`: the name the README and Azure's `mpi` jobs use for Horovod + PyTorch,
+which lives in train.pytorch.horovod (it builds on train.pytorch)."""

@@ -1,23 +1,8 @@
-"""`python -m train.horovod`: parse flags, run main() (usage errors: one line, exit 2)."""
-
-from __future__ import annotations
+"""`python -m train.horovod`: runs train.pytorch.horovod (see train/horovod/__init__.py)."""
 
 import sys
 
-from train.common.common_flags import build_parser, config_from_args
-from train.common.entrypoint import run_main
-
-
-def run(argv: list[str] | None = None) -> int:
-    parser = build_parser("python -m train.horovod",
-                          "Train a small model with Horovod (MPI or Gloo controller) and PyTorch.")
-    config = config_from_args(parser.parse_args(argv))   # exits 2 on bad flags
-    # After parsing: --help must not wait for torch and Horovod to import.
-    from train.horovod.group import open_horovod_group
-    from train.horovod.trainer import HorovodTrainer
-    from train.pytorch.main import main
-    return run_main(lambda: main(config, open_group=open_horovod_group, trainer_cls=HorovodTrainer))
-
+from train.pytorch.horovod.__main__ import run
 
 if __name__ == "__main__":
     sys.exit(run())

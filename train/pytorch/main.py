@@ -58,7 +58,7 @@ def load_snapshot(store: CheckpointStore, group: Group, shape: RunShape) -> Snap
 def main(config: TrainConfig, env: Mapping[str, str] = os.environ, *,
          open_group: Callable[[LaunchEnv], Group] = open_process_group,
          trainer_cls: type[Trainer] = Trainer) -> int:
-    """Train with DDP; Horovod's entrypoint passes its own group and trainer (train/horovod/)."""
+    """Train with DDP; Horovod's entrypoint passes its own group and trainer (train/pytorch/horovod/)."""
     launch = detect(env)
     configure_logging(launch.rank, launch.world_size)
     data: ArrayDataset = load_dataset(config.dataset, config.data_dir, config.seed)

@@ -39,7 +39,7 @@ def limit_cpu_threads(local_world_size: int) -> int:
 
 class Group:
     """What the trainer needs of the job's processes: this one's place, its device, and the few
-    collectives it calls. torch.distributed (ProcessGroup) and Horovod (train.horovod) implement it."""
+    collectives it calls. torch.distributed (ProcessGroup) and Horovod (train.pytorch.horovod) implement it."""
 
     def __init__(self, rank: int, world_size: int, device: torch.device, backend: str) -> None:
         self.rank = rank
