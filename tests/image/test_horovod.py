@@ -19,6 +19,7 @@ from tests.image.ddp_commands import (
     final_fields,
     problem_lines,
 )
+from tests.pins import HOROVOD
 
 pytestmark = pytest.mark.image
 
@@ -43,7 +44,7 @@ def check_build_marks(output: str) -> dict[str, bool]:
 def test_check_build_shows_pytorch_mpi_and_gloo(pytorch_image):
     result = run_container(["horovodrun", "--check-build"], image=pytorch_image, timeout=120)
     assert result.returncode == 0, result.tail()
-    assert "Horovod v0.28.1" in result.output, result.tail()
+    assert f"Horovod v{HOROVOD}" in result.output, result.tail()
     marks = check_build_marks(result.output)
     for feature in ("PyTorch", "MPI", "Gloo"):
         assert marks.get(feature), f"{feature} not built:\n{result.output}"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.containers import PYTORCH_IMAGE, TENSORFLOW_IMAGE, docker, run_container
+from tests.pins import TENSORFLOW, TORCH
 from tests.required_image import require_image
 
 BUILD_INPUTS = Path(__file__).resolve().parents[2] / "docker" / "build-inputs"
@@ -67,7 +68,7 @@ def test_labels_and_version_list_say_what_is_inside(image: str) -> None:
                 "org.opencontainers.image.revision", "org.opencontainers.image.base.name"):
         assert f"{key}=" in labels, f"label {key} missing:\n{labels}"
     versions = run_container(["cat", "/etc/trainyard/versions.txt"], image=image, timeout=60).output
-    framework = "torch: 2.10.0" if image == PYTORCH_IMAGE else "tensorflow: 2.18.1"
+    framework = f"torch: {TORCH}" if image == PYTORCH_IMAGE else f"tensorflow: {TENSORFLOW}"
     for component in ("os:", "python:", "openmpi:", framework, "mlflow:", "azureml-mlflow:", "horovod:", "cuda ops:"):
         assert component in versions, f"{component} missing from /etc/trainyard/versions.txt:\n{versions}"
 
