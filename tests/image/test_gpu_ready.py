@@ -23,8 +23,9 @@ pytestmark = pytest.mark.image
 ARCHS_FILE = Path(__file__).resolve().parents[2] / "docker" / "cuda-toolchain" / "archs.txt"
 IMAGES = {"pytorch": PYTORCH_IMAGE, "tensorflow": TENSORFLOW_IMAGE}
 HOROVOD_MODULE = {"pytorch": "horovod.torch", "tensorflow": "horovod.tensorflow"}
-# The packages whose extensions each image compiles itself.
-COMPILED = {"pytorch": ("horovod", "deepspeed", "mpi4py"), "tensorflow": ("horovod",)}
+# The packages whose extensions each image compiles itself (mpi4py comes as PyPI's binary wheel:
+# test_mpi4py_runs_on_the_images_open_mpi).
+COMPILED = {"pytorch": ("horovod", "deepspeed"), "tensorflow": ("horovod",)}
 COMPILERS = ("cc", "gcc", "c++", "g++", "nvcc")
 
 LDD_SCRIPT = """
@@ -92,6 +93,18 @@ def test_every_compiled_extension_finds_its_libraries(kind: str) -> None:
     assert any(name.startswith("horovod/") for name in report), report   # the scan found them at all
     missing = {name: lines for name, lines in report.items() if lines}
     assert not missing, json.dumps(missing, indent=1)
+
+
+def test_mpi4py_runs_on_the_images_open_mpi() -> None:
+    """mpi4py's wheel carries one extension per MPI ABI (MPICH's and Open MPI's) and loads the one
+    whose library it finds: here Open MPI's must resolve and be the one in use."""
+    script = (LDD_SCRIPT + "\nfrom mpi4py import MPI\nprint('library:', MPI.Get_library_version().splitlines()[0])")
+    result = run_container(["python", "-c", script, "mpi4py"], image=PYTORCH_IMAGE, timeout=120)
+    assert result.returncode == 0, result.tail()
+    report = json.loads(next(line for line in result.output.splitlines() if line.startswith("{")))
+    open_mpi = [name for name in report if ".openmpi." in name]
+    assert open_mpi and all(report[name] == [] for name in open_mpi), report
+    assert re.search(r"^library: Open MPI v", result.output, re.MULTILINE), result.tail()
 
 
 def test_versions_say_what_the_gpu_code_targets(kind: str) -> None:

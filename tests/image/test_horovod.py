@@ -50,15 +50,6 @@ def test_check_build_shows_pytorch_mpi_and_gloo(pytorch_image):
         assert marks.get(feature), f"{feature} not built:\n{result.output}"
 
 
-def test_cuda_flavour_also_has_nccl(pytorch_image):
-    flavour = run_container(["sed", "-n", "s/^distributed flavour: //p", "/etc/trainyard/versions.txt"],
-                            image=pytorch_image, timeout=60).output.strip()
-    if flavour != "cuda":
-        pytest.skip(f"image flavour is {flavour!r}: NCCL operations are built in the cuda flavour only")
-    result = run_container(["horovodrun", "--check-build"], image=pytorch_image, timeout=120)
-    assert check_build_marks(result.output).get("NCCL"), result.output
-
-
 @pytest.mark.parametrize("launcher", LAUNCHES)
 def test_two_ranks_reach_digits_accuracy(launcher, pytorch_image, outputs):
     command, backend = LAUNCHES[launcher]
