@@ -210,7 +210,7 @@ azure-submit: venv ## Submit to Azure ML (FRAMEWORK NODES PROCS REGISTRY|IMAGE V
 	  $(if $(COMPUTE),--compute $(COMPUTE)) $(if $(MAX_NODES),--max-nodes $(MAX_NODES)) \
 	  $(if $(filter 1 yes true,$(LOW_PRIORITY)),--low-priority) $(if $(DATA),--data $(DATA)) \
 	  $(if $(PARAMETER_SERVERS),--parameter-servers $(PARAMETER_SERVERS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
-	  --train-args "$$ARGS" \
+	  --train-args="$$ARGS" \
 	  $(if $(BUILD_CONTEXT),--build-context $(BUILD_CONTEXT),--image $(or $(IMAGE),$(or $(REGISTRY),example.azurecr.io)/trainyard/$(IMAGE_FAMILY):$(TAG))) \
 	  $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run --out build/azure)
 

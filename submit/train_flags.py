@@ -63,6 +63,7 @@ def check_train_args(framework: str, extra_args: Sequence[str], *, with_data_inp
         message = stderr.getvalue().strip().splitlines()[-1] if stderr.getvalue().strip() else "invalid flags"
         raise SubmitError(
             f"ARGS (--train-args) {' '.join(extra_args)!r} is refused by python -m {entrypoint_module(framework)} "
-            f"({message.removeprefix(parser.prog + ': ')}): fix ARGS; `python -m {entrypoint_module(framework)} "
+            f"({message.removeprefix(parser.prog + ': ').removeprefix('error: ')}): fix ARGS; "
+            f"`python -m {entrypoint_module(framework)} "
             f"--help` lists the flags"
         ) from None

@@ -67,7 +67,8 @@ def _check_vm_size(request: SubmitRequest) -> None:
     if not size.runs_image_kernels and _uses_prebuilt_kernels(request):
         raise SubmitError(
             f"VM_SIZE (--vm-size) {size.name} has {size.gpu} GPUs (compute capability "
-            f"{size.compute_capability}); {request.framework}'s prebuilt CUDA kernels in the image are built "
+            f"{size.compute_capability}); {'DeepSpeed' if request.framework == 'deepspeed' else 'Horovod'}'s "
+            f"prebuilt CUDA kernels in the image are built "
             f"for {', '.join(IMAGE_CUDA_ARCHS)} only and would not load: use an A100, A10 or H100 size, "
             f"e.g. VM_SIZE=Standard_NC24ads_A100_v4"
         )

@@ -86,3 +86,17 @@ def test_cli_passes_quoted_args_through_to_the_job(tmp_path, capsys, monkeypatch
                 "--train-args", "--max-steps 3 --seed '7'", "--dry-run", "--out", str(tmp_path)]) == 0
     job = yaml.safe_load((tmp_path / "pytorch" / "job.yaml").read_text())
     assert job["command"].endswith("--max-steps 3 --seed 7 --model-dir ${{outputs.checkpoints}}")
+
+
+def test_make_passes_args_that_start_with_a_dash(tmp_path):
+    # `make azure-submit ARGS=--bogus`: the value must reach the parser as ARGS, not as an option of its own.
+    import os
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    venv = os.path.dirname(os.path.dirname(sys.executable))
+    completed = subprocess.run(["make", "-s", "-C", root, "azure-submit", "DRY_RUN=1", "ARGS=--bogus", f"VENV={venv}"],
+                               capture_output=True, text=True, timeout=120)
+    assert completed.returncode != 0
+    assert "azure-submit: ARGS (--train-args) '--bogus' is refused by python -m train.pytorch " \
+           "(unrecognized arguments: --bogus)" in completed.stderr, completed.stderr
