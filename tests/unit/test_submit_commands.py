@@ -127,3 +127,34 @@ def test_each_compose_cluster_runs_the_built_azure_jobs_command(framework, distr
                         if f"-m train.{framework} " in command]
     assert compose_commands, f"no compose cluster runs {framework}"
     assert set(compose_commands) == {job_training_command}
+
+
+def _compose_cli():
+    import shutil
+    import subprocess
+
+    for candidate in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(candidate[0]) and subprocess.run([*candidate, "version"], capture_output=True,
+                                                         timeout=30).returncode == 0:
+            return candidate
+    return None
+
+
+@pytest.mark.parametrize("compose_file, service, framework", [
+    ("compose.yaml", "node-0", "pytorch"), ("compose.mpi.yaml", "node-0", "horovod"),
+    ("compose.tensorflow.yaml", "worker-0", "tensorflow"), ("compose.tensorflow-ps.yaml", "ps-0", "tensorflow")])
+def test_compose_itself_interpolates_args_into_the_same_command(compose_file, service, framework):
+    """What Compose (not our reading of the YAML) makes of ARGS: `config` only parses, it starts nothing."""
+    import subprocess
+
+    cli = _compose_cli()
+    if cli is None:
+        pytest.skip("neither `docker compose` nor `docker-compose` is installed")
+    env = {**os.environ, "ARGS": "--max-steps 3 --seed 7"}
+    env.pop("MPI_COMMAND", None)
+    completed = subprocess.run([*cli, "-f", os.path.join(REPOSITORY_ROOT, compose_file), "config"], env=env,
+                               capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    command = yaml.safe_load(completed.stdout)["services"][service]["command"]
+    command = " ".join(command) if isinstance(command, list) else command
+    assert train_command(framework, extra_args=["--max-steps", "3", "--seed", "7"]) in " ".join(command.split())
