@@ -1,4 +1,4 @@
-"""A stock `mlflow.<flavour>.log_model(model, "./model")` call works, unmodified, in both images:
+"""A stock `mlflow.<flavour>.log_model(model, "model")` call works, unmodified, in both images:
 against a tracking server that lacks MLflow 3's logged-models endpoints, as Azure ML's does, and with
 MLflow's local default store, as in the fake cluster.
 
@@ -6,8 +6,9 @@ Azure's server cannot run here. Standing in for it: a real `mlflow server` from 
 scripts/azure_like_mlflow_proxy.py, which answers 404 with an empty body for /api/2.0/mlflow/logged-models*
 (what Azure answers, Azure/azure-sdk-for-python#44896) and passes everything else through. The client
 is the image's own MLflow, talking HTTP to the proxy exactly as it would to Azure's MLFLOW_TRACKING_URI.
-With MLflow 3.x in the image the first test fails with that 404; the images pin MLflow's 2.x line
-(docker/*/requirements.txt says why).
+With MLflow 3.x in the image the first test fails with that 404 (checked on a host with the MLflow
+3.17.2 client and the same proxy: "API request to endpoint /api/2.0/mlflow/logged-models failed with
+error code 404 != 200. Response body: ''"); the images pin MLflow's 2.x line (docker/*/requirements.txt).
 """
 
 from __future__ import annotations

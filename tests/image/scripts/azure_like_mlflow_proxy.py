@@ -35,6 +35,8 @@ class Proxy(BaseHTTPRequestHandler):
                 status, reply, reply_headers = response.status, response.read(), response.headers
         except urllib.error.HTTPError as error:
             status, reply, reply_headers = error.code, error.read(), error.headers
+        except (urllib.error.URLError, OSError) as error:   # upstream down: say so, as a gateway would
+            status, reply, reply_headers = 502, f"upstream {self.upstream}: {error}".encode(), {}
         self.send_response(status)
         for key, value in reply_headers.items():
             if key.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
