@@ -25,16 +25,7 @@ pytestmark = pytest.mark.image
 IMAGES = {"pytorch": PYTORCH_IMAGE, "tensorflow": TENSORFLOW_IMAGE}
 SERVER, PROXY = 5000, 5001
 # Waits for a port to answer, 60 s at most, so a server that never starts fails the test with a message.
-WAIT_FOR = ("python - {port} <<'EOF'\n"
-            "import socket, sys, time\n"
-            "deadline = time.monotonic() + 60\n"
-            "while time.monotonic() < deadline:\n"
-            "    try:\n"
-            "        socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=1).close(); sys.exit(0)\n"
-            "    except OSError:\n"
-            "        time.sleep(0.5)\n"
-            "sys.exit('port ' + sys.argv[1] + ' never answered')\n"
-            "EOF")
+WAIT_FOR = "python /scripts/wait_for_port.py {port} 60"
 # curl-free check that the proxy really refuses the logged-models API (the stand-in must stand in).
 PROBE = ("python -c \"import urllib.request, urllib.error\n"
          "try:\n"
@@ -44,39 +35,31 @@ PROBE = ("python -c \"import urllib.request, urllib.error\n"
 
 
 @pytest.mark.parametrize("flavour", sorted(IMAGES))
-def test_log_model_against_a_server_without_logged_models(flavour, tmp_path, scripts_mount):
+def test_stock_log_model_against_a_server_without_logged_models_and_locally(flavour, tmp_path, scripts_mount):
+    # One container per image (two containers would double the start-up cost): first against the
+    # stand-in for Azure's server, then with no MLFLOW_TRACKING_URI in an empty folder, as in the fake cluster.
     image = require_image(IMAGES[flavour])
     workdir = make_writable(tmp_path / "job")
     script = "\n".join([
         "set -e",
+        "mkdir -p /tmp/server /tmp/local",
         f"mlflow server --backend-store-uri sqlite:////tmp/server/mlflow.db --artifacts-destination /tmp/server/artifacts "
         f"--host 127.0.0.1 --port {SERVER} --workers 1 > /tmp/server.log 2>&1 &",
         f"python /scripts/azure_like_mlflow_proxy.py {PROXY} http://127.0.0.1:{SERVER} &",
-        "mkdir -p /tmp/server",
         WAIT_FOR.format(port=SERVER) + " || { cat /tmp/server.log; exit 1; }",
         WAIT_FOR.format(port=PROXY),
         PROBE.format(proxy=PROXY),
+        "echo '== azure-like'",
         f"MLFLOW_TRACKING_URI=http://127.0.0.1:{PROXY} timeout 180 python /scripts/stock_log_model.py {flavour}",
+        f"echo '== local'; cd /tmp/local && timeout 180 python /scripts/stock_log_model.py {flavour} && ls /tmp/local",
     ])
-    result = run_container(["bash", "-c", script], image=image, timeout=300, workdir="/job",
+    result = run_container(["bash", "-c", script], image=image, timeout=360, workdir="/job",
                            mounts=[Mount(workdir, "/job"), scripts_mount])
-    assert "probe 404" in result.output, result.tail()
+    assert "probe 404" in result.output, result.tail()   # the stand-in refuses what Azure refuses
     assert result.returncode == 0, result.tail()
-    logged = re.search(r"^logged (\w+) (.*)$", result.output, re.M)
-    assert logged and "model/MLmodel" in logged.group(2).split(), result.tail()
+    azure_like, _, local = result.output.partition("== local")
+    for part, where in ((azure_like, "against the Azure-like server"), (local, "with the local store")):
+        logged = re.search(r"^logged (\w+) (.*)$", part, re.M)
+        assert logged and "model/MLmodel" in logged.group(2).split(), f"{where}:\n{result.tail()}"
     refused = re.findall(r"^refused (\w+ \S+)$", result.output, re.M)
-    assert refused == [], f"the client called Azure's missing endpoints: {refused}"
-
-
-@pytest.mark.parametrize("flavour", sorted(IMAGES))
-def test_log_model_with_mlflows_local_default_store(flavour, tmp_path, scripts_mount):
-    """The fake cluster sets no MLFLOW_TRACKING_URI: a user's script logs to MLflow's local default."""
-    image = require_image(IMAGES[flavour])
-    workdir = make_writable(tmp_path / "job")
-    result = run_container(["timeout", "180", "python", "/scripts/stock_log_model.py", flavour], image=image,
-                           timeout=240, workdir="/job", mounts=[Mount(workdir, "/job"), scripts_mount])
-    assert result.returncode == 0, result.tail()
-    logged = re.search(r"^logged (\w+) (.*)$", result.output, re.M)
-    assert logged and "model/MLmodel" in logged.group(2).split(), result.tail()
-    assert any(workdir.iterdir()), "no local MLflow store in the working directory"
-
+    assert refused == [], f"the client called endpoints Azure's server lacks: {refused}"
