@@ -80,10 +80,10 @@ def _check_counts(request: SubmitRequest) -> None:
     if request.procs_per_node < 1:
         raise SubmitError(f"PROCS (--procs) must be at least 1, not {request.procs_per_node}")
     if request.parameter_servers < 0:
-        raise SubmitError(f"--parameter-servers must be 0 or more, not {request.parameter_servers}")
+        raise SubmitError(f"PARAMETER_SERVERS (--parameter-servers) must be 0 or more, not {request.parameter_servers}")
     if request.parameter_servers and request.framework != "tensorflow":
         raise SubmitError(
-            f"--parameter-servers is a TensorFlow strategy; {request.framework} has none: remove it "
+            f"PARAMETER_SERVERS (--parameter-servers) is a TensorFlow strategy; {request.framework} has none: remove it "
             f"or use FRAMEWORK=tensorflow"
         )
     if request.distribution_type == "tensorflow":
@@ -96,7 +96,7 @@ def _check_counts(request: SubmitRequest) -> None:
             )
     elif request.parameter_servers:
         raise SubmitError(
-            f"--parameter-servers needs the tensorflow distribution, not {request.distribution_type}: "
+            f"PARAMETER_SERVERS (--parameter-servers) needs the tensorflow distribution, not {request.distribution_type}: "
             f"remove it or use DISTRIBUTION=tensorflow"
         )
     gpus = find_size(request.vm_size).gpus

@@ -146,7 +146,7 @@ def test_tensorflow_takes_one_process_per_node():
 
 @pytest.mark.parametrize("framework", ["pytorch", "deepspeed", "horovod"])
 def test_parameter_servers_only_for_tensorflow(framework):
-    with pytest.raises(SubmitError, match=f"^--parameter-servers is a TensorFlow strategy; {framework} has none"):
+    with pytest.raises(SubmitError, match=rf"^PARAMETER_SERVERS \(--parameter-servers\) is a TensorFlow strategy; {framework} has none"):
         validate(request(framework=framework, parameter_servers=1))
 
 
@@ -217,3 +217,8 @@ def test_build_context_from_a_public_base_passes(tmp_path):
     dockerfile.parent.mkdir(parents=True)
     dockerfile.write_text("FROM python:3.11-slim AS build\nFROM build\n")
     validate(request(image=None, build_context=str(tmp_path)))
+
+
+def test_timeout_must_be_positive():
+    with pytest.raises(SubmitError, match=r"^TIMEOUT \(--timeout\) must be at least 1 minute, not 0"):
+        validate(request(timeout_minutes=0))
