@@ -146,7 +146,8 @@ def test_tensorflow_takes_one_process_per_node():
 
 @pytest.mark.parametrize("framework", ["pytorch", "deepspeed", "horovod"])
 def test_parameter_servers_only_for_tensorflow(framework):
-    with pytest.raises(SubmitError, match=rf"^PARAMETER_SERVERS \(--parameter-servers\) is a TensorFlow strategy; {framework} has none"):
+    expected = rf"^PARAMETER_SERVERS \(--parameter-servers\) is a TensorFlow strategy; {framework} has none"
+    with pytest.raises(SubmitError, match=expected):
         validate(request(framework=framework, parameter_servers=1))
 
 
