@@ -135,9 +135,11 @@ up up-mpi: CLUSTER_HEAD = node-0
 up-tensorflow up-tensorflow-ps: CLUSTER_HEAD = worker-0
 # Azure `mpi` distribution: node 0 runs mpirun over SSH across NODES=2 x PROCS_PER_NODE ranks.
 PROCS_PER_NODE ?= 1
-export PROCS_PER_NODE MPI_COMMAND
+# Extra training flags for every cluster's command (compose appends ${ARGS:-}), and for azure-submit.
+ARGS ?=
+export PROCS_PER_NODE MPI_COMMAND ARGS
 
-up: build/pytorch $(if $(filter-out 1 2,$(NODES)),.compose.nodes.yaml) ## Train on the fake cluster (NODES=2, GPUS=0); exits with the training's status
+up: build/pytorch $(if $(filter-out 1 2,$(NODES)),.compose.nodes.yaml) ## Train on the fake cluster (NODES=2, GPUS=0, ARGS='--epochs 1'); exits with the training's status
 up-mpi: build/pytorch ## MPI job on the fake cluster (Horovod; MPI_COMMAND=..., PROCS_PER_NODE=1)
 up-tensorflow: build/tensorflow ## TensorFlow MultiWorkerMirrored on the fake cluster (2 workers)
 up-tensorflow-ps: build/tensorflow ## TensorFlow parameter-server job on the fake cluster (1 ps + 2 workers)
@@ -189,7 +191,8 @@ lint: venv ## Static checks: ruff, shellcheck, hadolint, compose files
 
 # ---- Azure ML ----------------------------------------------------------------------------------
 FRAMEWORK ?= pytorch
-PROCS ?= 1
+# Empty: one process per GPU of VM_SIZE (1 for tensorflow); VM_SIZE empty: submit/vm_sizes.py's default.
+PROCS ?=
 IMAGE_FAMILY = $(if $(filter tensorflow,$(FRAMEWORK)),tensorflow,pytorch)
 
 .PHONY: push
@@ -199,13 +202,15 @@ push: check-docker ## Tag and push the image to REGISTRY (e.g. REGISTRY=myacr.az
 	timeout 3600 docker push $(REGISTRY)/trainyard/$(IMAGE_FAMILY):$(TAG)
 
 .PHONY: azure-submit
-azure-submit: venv ## Submit to Azure ML (FRAMEWORK NODES PROCS REGISTRY|IMAGE VM_SIZE COMPUTE LOW_PRIORITY DATA DRY_RUN=1)
+azure-submit: venv ## Submit to Azure ML (FRAMEWORK NODES PROCS REGISTRY|IMAGE VM_SIZE COMPUTE LOW_PRIORITY DATA ARGS TIMEOUT DRY_RUN=1)
 	@$(if $(or $(IMAGE),$(REGISTRY),$(BUILD_CONTEXT),$(filter 1 yes true,$(DRY_RUN))),true,\
 	  { echo "error: set REGISTRY (after make push) or IMAGE=registry/trainyard/$(IMAGE_FAMILY):$(TAG); DRY_RUN=1 needs neither." >&2; exit 2; })
-	$(PYTHON) -m submit --framework $(FRAMEWORK) --nodes $(NODES) --procs $(PROCS) \
+	$(PYTHON) -m submit --framework $(FRAMEWORK) --nodes $(NODES) $(if $(PROCS),--procs $(PROCS)) \
 	  $(if $(DISTRIBUTION),--distribution $(DISTRIBUTION)) $(if $(VM_SIZE),--vm-size $(VM_SIZE)) \
 	  $(if $(COMPUTE),--compute $(COMPUTE)) $(if $(MAX_NODES),--max-nodes $(MAX_NODES)) \
 	  $(if $(filter 1 yes true,$(LOW_PRIORITY)),--low-priority) $(if $(DATA),--data $(DATA)) \
+	  $(if $(PARAMETER_SERVERS),--parameter-servers $(PARAMETER_SERVERS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
+	  --train-args="$$ARGS" \
 	  $(if $(BUILD_CONTEXT),--build-context $(BUILD_CONTEXT),--image $(or $(IMAGE),$(or $(REGISTRY),example.azurecr.io)/trainyard/$(IMAGE_FAMILY):$(TAG))) \
 	  $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run --out build/azure)
 

@@ -6,9 +6,10 @@ The job runs the same image and the same command as the local docker-compose clu
 Layout, one concept per module:
     commands      the training command every node runs (shared with compose)
     frameworks    which Azure ML distribution types each framework may use
-    vm_sizes      GPUs per Azure VM size, for checking processes per node
+    vm_sizes      Azure's current GPU sizes (GPUs, model, InfiniBand), the refused ones, the default
     request       the typed submission request, built once from the command line
     validate      every check that needs no network, run before anything else
+    train_flags   ARGS checked by the training entrypoint's own argparse parser
     build_context content hash of a Docker build context (what .dockerignore lets through)
     image_digest  pins an image tag to the digest that `make push` pushed
     environment   the Azure ML Environment (registered image or Azure-built context)
@@ -17,5 +18,5 @@ Layout, one concept per module:
     plan          all three objects, built the same way for a dry run and a real run
     dry_run       writes the plan as CLI v2 YAML and loads it back to validate it
     workspace     workspace settings and the MLClient (the first module that touches Azure)
-    azure_submit  the real submission: compute, environment, job, log streaming
+    azure_submit  the real submission: compute, environment, job, log streaming, how it ended
 """

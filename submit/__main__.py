@@ -9,10 +9,11 @@ one line saying what to change, before anything is sent to Azure.
 
 import argparse
 import os
+import shlex
 import sys
 from typing import Optional, Sequence
 
-from submit.errors import SubmitError
+from submit.errors import JobDidNotSucceed, SubmitError
 from submit.frameworks import AZURE_DISTRIBUTION_TYPES, FRAMEWORKS
 from submit.request import SubmitRequest
 
@@ -24,7 +25,8 @@ def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m submit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--framework", required=True, choices=sorted(FRAMEWORKS))
     parser.add_argument("--nodes", type=int, default=defaults.nodes)
-    parser.add_argument("--procs", type=int, default=defaults.procs_per_node, help="processes per node")
+    parser.add_argument("--procs", type=int, default=None,
+                        help="processes per node (default: one per GPU of --vm-size; 1 for tensorflow)")
     parser.add_argument("--distribution", choices=AZURE_DISTRIBUTION_TYPES,
                         help="Azure ML distribution type (default: the framework's usual one)")
     parser.add_argument("--parameter-servers", type=int, default=0, help="TensorFlow parameter servers")
@@ -40,7 +42,12 @@ def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     cluster.add_argument("--max-nodes", type=int, help="default: --nodes")
     cluster.add_argument("--low-priority", action="store_true", help="preemptible nodes; the job resumes")
     job = parser.add_argument_group("job")
-    job.add_argument("--data", help="URI folder handed to --data-dir (azureml://datastores/<store>/paths/<dir>)")
+    job.add_argument("--data", help="URI folder holding CIFAR-10, trained on with --dataset cifar10 "
+                                    "(azureml://datastores/<store>/paths/<dir>)")
+    job.add_argument("--train-args", default="", metavar="'FLAGS'",
+                     help="extra training flags, one shell-quoted string (make's ARGS=), e.g. '--epochs 1'")
+    job.add_argument("--timeout", type=int, default=defaults.timeout_minutes, metavar="MINUTES",
+                     help="Azure cancels the job after this long (limits.timeout)")
     job.add_argument("--shm-size", default=defaults.shm_size)
     job.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                      help="extra environment variable for every process (repeatable)")
@@ -58,7 +65,7 @@ def request_from(arguments: argparse.Namespace) -> SubmitRequest:
     return SubmitRequest(
         framework=arguments.framework,
         nodes=arguments.nodes,
-        procs_per_node=arguments.procs,
+        procs=arguments.procs,
         distribution=arguments.distribution,
         parameter_servers=arguments.parameter_servers,
         image=arguments.image,
@@ -73,7 +80,16 @@ def request_from(arguments: argparse.Namespace) -> SubmitRequest:
         shm_size=arguments.shm_size,
         extra_environment=_parse_env(arguments.env),
         experiment_name=arguments.experiment,
+        train_args=_split_train_args(arguments.train_args),
+        timeout_minutes=arguments.timeout,
     )
+
+
+def _split_train_args(text: str) -> tuple[str, ...]:
+    try:
+        return tuple(shlex.split(text))
+    except ValueError as error:
+        raise SubmitError(f"ARGS (--train-args) {text!r} is not valid shell quoting ({error}): fix ARGS") from None
 
 
 def _parse_env(assignments: Sequence[str]) -> dict[str, str]:
@@ -115,6 +131,9 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     except SubmitError as error:
         print(f"azure-submit: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except JobDidNotSucceed as ended:
+        print(f"azure-submit: {ended}", file=sys.stderr)
+        return ended.exit_status
 
 
 if __name__ == "__main__":

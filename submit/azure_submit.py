@@ -5,10 +5,11 @@ Takes an MLClient (workspace.connect) so tests can hand it a stand-in.
 
 from typing import Callable
 
-from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
+from azure.ai.ml.exceptions import JobException
+from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 
 from submit.compute import check_existing_compute
-from submit.errors import SubmitError
+from submit.errors import JobDidNotSucceed, SubmitError
 from submit.plan import SubmissionPlan
 from submit.request import SubmitRequest
 
@@ -33,9 +34,28 @@ def submit(plan: SubmissionPlan, request: SubmitRequest, ml_client, *, stream: b
         raise SubmitError(f"Azure refused the request: {_first_line(error)}") from None
     log(f"job {created.name} submitted; studio: {created.studio_url}")
     if stream:
-        # Blocks until the job ends; Ctrl-C stops the streaming, not the job.
-        ml_client.jobs.stream(created.name)
+        stream_to_end(ml_client, created)
     return created
+
+
+def stream_to_end(ml_client, job) -> None:
+    """Stream `job`'s logs until it ends; raise JobDidNotSucceed (one line) unless it completed.
+
+    jobs.stream raises JobException when the job fails or is cancelled, and returns normally for
+    other ends too, so the final status is read back rather than inferred. Ctrl-C stops the
+    streaming, not the job: the line says so, and how to cancel it.
+    """
+    try:
+        ml_client.jobs.stream(job.name)
+    except KeyboardInterrupt:
+        raise JobDidNotSucceed(
+            f"interrupted: job {job.name} is {_status(ml_client, job)} and goes on in Azure "
+            f"(cancel: az ml job cancel -n {job.name}); studio: {job.studio_url}", exit_status=130) from None
+    except JobException:
+        pass  # the status below says what happened, in one line instead of a traceback
+    status = _status(ml_client, job)
+    if status != "Completed":
+        raise JobDidNotSucceed(f"job {job.name} ended {status}; studio: {job.studio_url}")
 
 
 def ensure_compute(ml_client, plan: SubmissionPlan, request: SubmitRequest, log) -> None:
@@ -60,6 +80,13 @@ def ensure_environment(ml_client, plan: SubmissionPlan, log) -> None:
         return
     # The version is a content hash, so an existing version holds this exact content.
     log(f"environment {environment.name}:{environment.version} is registered already (unchanged)")
+
+
+def _status(ml_client, job) -> str:
+    try:
+        return str(ml_client.jobs.get(job.name).status)
+    except (AzureError, KeyboardInterrupt) as error:
+        return f"of unknown status ({type(error).__name__} reading it)"
 
 
 def _first_line(error: Exception) -> str:

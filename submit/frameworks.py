@@ -5,7 +5,8 @@ The first distribution listed is the default. Facts behind the table (see the la
 - `pytorch`: Azure starts the processes and sets MASTER_ADDR/RANK/WORLD_SIZE; torch.distributed
   and DeepSpeed read those directly. Both can also run under `mpi`, deriving ranks from OMPI_*.
 - Horovod needs `mpirun`, which only the `mpi` type provides.
-- TensorFlow's strategies read TF_CONFIG, which only the `tensorflow` type sets.
+- TensorFlow's strategies read TF_CONFIG, which only the `tensorflow` type sets; under `mpi` the same
+  entrypoint trains with Horovod (train.tensorflow.roles picks it when it sees Open MPI's ranks).
 """
 
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ FRAMEWORKS: dict[str, Framework] = {
         Framework("pytorch", image_family="pytorch", distributions=("pytorch", "mpi")),
         Framework("deepspeed", image_family="pytorch", distributions=("pytorch", "mpi")),
         Framework("horovod", image_family="pytorch", distributions=("mpi",)),
-        Framework("tensorflow", image_family="tensorflow", distributions=("tensorflow",)),
+        Framework("tensorflow", image_family="tensorflow", distributions=("tensorflow", "mpi")),
     )
 }
 

@@ -9,7 +9,8 @@ import re
 from submit.errors import SubmitError
 from submit.frameworks import AZURE_DISTRIBUTION_TYPES, FRAMEWORKS
 from submit.request import SubmitRequest
-from submit.vm_sizes import gpus_per_node
+from submit.train_flags import check_train_args
+from submit.vm_sizes import IMAGE_CUDA_ARCHS, find_size, refusal
 
 # Docker's --shm-size syntax, which Azure ML passes through: a number with an optional unit.
 _SHM_SIZE = re.compile(r"^[1-9][0-9]*[bkmg]?$")
@@ -22,9 +23,11 @@ _REMOTE_DATA_PREFIXES = ("azureml:", "https://", "http://", "wasbs://", "abfss:/
 def validate(request: SubmitRequest) -> None:
     """Raise SubmitError for the first problem found in `request`."""
     _check_framework_and_distribution(request)
+    _check_vm_size(request)
     _check_counts(request)
     _check_container_source(request)
     _check_runtime_options(request)
+    check_train_args(request.framework, request.train_args, with_data_input=request.data is not None)
 
 
 def _check_framework_and_distribution(request: SubmitRequest) -> None:
@@ -41,31 +44,66 @@ def _check_framework_and_distribution(request: SubmitRequest) -> None:
     if distribution not in framework.distributions:
         raise SubmitError(
             f"{framework.name} cannot run under the {distribution!r} distribution on Azure ML: "
-            f"use --distribution {' or '.join(framework.distributions)}"
+            f"use DISTRIBUTION={' or '.join(framework.distributions)} (--distribution)"
+        )
+
+
+# Frameworks whose GPU code is the images' own prebuilt kernels (compiled for IMAGE_CUDA_ARCHS only),
+# not the framework wheels' (which carry kernels for older GPUs too).
+_PREBUILT_KERNEL_FRAMEWORKS = ("deepspeed", "horovod")
+
+
+def _uses_prebuilt_kernels(request: SubmitRequest) -> bool:
+    # TensorFlow under `mpi` is Horovod (train.tensorflow picks it under mpirun).
+    return request.framework in _PREBUILT_KERNEL_FRAMEWORKS or (
+        request.framework == "tensorflow" and request.distribution_type == "mpi")
+
+
+def _check_vm_size(request: SubmitRequest) -> None:
+    why_not = refusal(request.vm_size)
+    if why_not:
+        raise SubmitError(f"VM_SIZE (--vm-size) {why_not}")
+    size = find_size(request.vm_size)
+    if not size.runs_image_kernels and _uses_prebuilt_kernels(request):
+        raise SubmitError(
+            f"VM_SIZE (--vm-size) {size.name} has {size.gpu} GPUs (compute capability "
+            f"{size.compute_capability}); {'DeepSpeed' if request.framework == 'deepspeed' else 'Horovod'}'s "
+            f"prebuilt CUDA kernels in the image are built "
+            f"for {', '.join(IMAGE_CUDA_ARCHS)} only and would not load: use an A100, A10 or H100 size, "
+            f"e.g. VM_SIZE=Standard_NC24ads_A100_v4"
         )
 
 
 def _check_counts(request: SubmitRequest) -> None:
     if request.nodes < 1:
-        raise SubmitError(f"--nodes must be at least 1, not {request.nodes}")
+        raise SubmitError(f"NODES (--nodes) must be at least 1, not {request.nodes}")
     if request.procs_per_node < 1:
-        raise SubmitError(f"--procs must be at least 1, not {request.procs_per_node}")
+        raise SubmitError(f"PROCS (--procs) must be at least 1, not {request.procs_per_node}")
+    if request.parameter_servers < 0:
+        raise SubmitError(f"PARAMETER_SERVERS (--parameter-servers) must be 0 or more, not {request.parameter_servers}")
+    if request.parameter_servers and request.framework != "tensorflow":
+        raise SubmitError(
+            f"PARAMETER_SERVERS (--parameter-servers) is a TensorFlow strategy; {request.framework} has none: remove it "
+            f"or use FRAMEWORK=tensorflow"
+        )
     if request.distribution_type == "tensorflow":
         if request.procs_per_node != 1:
             # The tensorflow type has no per-node process count: Azure starts one process per
             # worker, and MultiWorkerMirroredStrategy uses every GPU of its node from there.
             raise SubmitError(
-                "the tensorflow distribution runs one process per node that uses all its GPUs: use --procs 1"
+                "the tensorflow distribution runs one process per node that uses all its GPUs: "
+                "use PROCS=1 (--procs 1) or leave PROCS unset"
             )
-        if request.parameter_servers < 0:
-            raise SubmitError(f"--parameter-servers must be 0 or more, not {request.parameter_servers}")
     elif request.parameter_servers:
-        raise SubmitError("--parameter-servers applies only to the tensorflow distribution: remove it")
-    gpus = gpus_per_node(request.vm_size)
-    if gpus is not None and request.procs_per_node > gpus:
         raise SubmitError(
-            f"--procs {request.procs_per_node} is more than the {gpus} GPU(s) of {request.vm_size}: "
-            f"use --procs {gpus} or a larger --vm-size"
+            f"PARAMETER_SERVERS (--parameter-servers) needs the tensorflow distribution, not {request.distribution_type}: "
+            f"remove it or use DISTRIBUTION=tensorflow"
+        )
+    gpus = find_size(request.vm_size).gpus
+    if request.procs_per_node > gpus:
+        raise SubmitError(
+            f"PROCS (--procs) {request.procs_per_node} is more than the {gpus} GPU(s) of {request.vm_size}: "
+            f"use PROCS={gpus} (the default) or a larger VM_SIZE"
         )
     if request.min_nodes < 0:
         raise SubmitError(f"--min-nodes must be 0 or more, not {request.min_nodes}")
@@ -142,6 +180,8 @@ def _check_image_reference(image: str, image_family: str) -> None:
 
 
 def _check_runtime_options(request: SubmitRequest) -> None:
+    if request.timeout_minutes < 1:
+        raise SubmitError(f"TIMEOUT (--timeout) must be at least 1 minute, not {request.timeout_minutes}")
     if not _SHM_SIZE.match(request.shm_size):
         raise SubmitError(f"--shm-size {request.shm_size!r} is not a size like 16g or 512m")
     for name in request.extra_environment:

@@ -27,7 +27,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,6 +155,59 @@ def check_infiniband(root: Path = Path("/sys/class/infiniband")) -> list[Check]:
     return [Check("infiniband", "OK", ", ".join(devices) if devices else "no devices (TCP only)")]
 
 
+def _load_library(name: str) -> None:
+    import ctypes
+
+    ctypes.CDLL(name)   # OSError when the library is absent
+
+
+def check_nccl_infiniband(env: Mapping[str, str] = os.environ, root: Path = Path("/sys/class/infiniband"),
+                          load_library: Callable[[str], None] = _load_library) -> list[Check]:
+    """Would NCCL use its InfiniBand transport here? Its own rules (NCCL user guide, Environment
+    Variables): off with NCCL_IB_DISABLE=1 or NCCL_NET naming another network; otherwise used when
+    an HCA (after NCCL_IB_HCA's filter) has an ACTIVE port and rdma-core can open it: libibverbs.so.1,
+    which NCCL loads, and the HCA's provider (libmlx5.so.1 for Azure's ConnectX mlx5_* devices;
+    without it libibverbs lists no devices). Otherwise TCP sockets. WARN only where IB hardware is
+    present but NCCL would not use it: that costs multi-node speed, and the job still runs."""
+    if env.get("NCCL_IB_DISABLE", "0").strip() not in ("", "0"):
+        return [Check("nccl-ib", "WARN", "no: NCCL_IB_DISABLE is set")]
+    if env.get("NCCL_NET", "").strip() and env["NCCL_NET"].strip().lower() != "ib":
+        return [Check("nccl-ib", "WARN", f"no: NCCL_NET={env['NCCL_NET']}")]
+    devices = sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+    wanted = env.get("NCCL_IB_HCA", "").strip()
+    if wanted:   # "mlx5_0,mlx5_1", "=mlx5_0" (exact), "^mlx5_2" (exclude); ":port" suffixes ignored here
+        exclude, names = wanted.startswith("^"), wanted.lstrip("^")
+        exact, names = names.startswith("="), names.lstrip("=")
+        prefixes = [name.split(":")[0] for name in names.split(",") if name]
+
+        def listed(device: str) -> bool:
+            return any(device == p if exact else device.startswith(p) for p in prefixes)
+        devices = [d for d in devices if listed(d) != exclude]
+    if not devices:
+        return [Check("nccl-ib", "OK", "no: no InfiniBand devices here (NCCL uses TCP sockets)")]
+    active = [d for d in devices if any("ACTIVE" in _read(state) for state in (root / d / "ports").glob("*/state"))]
+    if not active:
+        return [Check("nccl-ib", "WARN", f"no: no ACTIVE port on {', '.join(devices)}")]
+    needed = ["libibverbs.so.1", *sorted({f"lib{device.split('_')[0]}.so.1" for device in active})]
+    missing = []
+    for library in needed:
+        try:
+            load_library(library)
+        except OSError:
+            missing.append(library)
+    if missing:
+        return [Check("nccl-ib", "WARN", f"no: {', '.join(active)} present, but {', '.join(missing)} not in this "
+                                         f"image (rdma-core: libibverbs1, ibverbs-providers); NCCL uses TCP sockets")]
+    return [Check("nccl-ib", "OK", f"yes: {', '.join(active)}")]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
 # Each takes whether the image is GPU-ready (its promises depend on it).
 CHECKS: tuple[Callable[[bool], list[Check]], ...] = (
     check_torch,
@@ -163,6 +216,7 @@ CHECKS: tuple[Callable[[bool], list[Check]], ...] = (
     check_deepspeed,
     lambda gpu_ready: check_shm(),
     lambda gpu_ready: check_infiniband(),
+    lambda gpu_ready: check_nccl_infiniband(),
 )
 
 

@@ -14,20 +14,23 @@ from submit.dry_run import write_plan
 from submit.errors import SubmitError
 from submit.plan import build_plan
 from submit.request import SubmitRequest
+from submit.vm_sizes import DEFAULT_VM_SIZE
 from submit.workspace import connect, workspace_settings
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--image", required=True, help="the image `make push` pushed")
-    parser.add_argument("--data", help="optional URI folder for --data-dir")
+    parser.add_argument("--data", help="optional URI folder holding CIFAR-10 (trained on instead of digits)")
+    parser.add_argument("--vm-size", default=DEFAULT_VM_SIZE,
+                        help=f"Azure VM size of each node (default {DEFAULT_VM_SIZE}; see submit/vm_sizes.py)")
     parser.add_argument("--parameter-servers", type=int, default=0,
                         help="0: MultiWorkerMirroredStrategy; more: ParameterServerStrategy")
     parser.add_argument("--dry-run", action="store_true")
     arguments = parser.parse_args()
 
     # 1. What to run: 2 workers, one per node. Azure's `tensorflow` distribution sets TF_CONFIG
-    #    on each; one process per node uses all of that node's GPUs (so procs_per_node stays 1).
+    #    on each; one process per node uses all of that node's GPUs (so procs stays unset: 1).
     request = SubmitRequest(
         framework="tensorflow",
         distribution="tensorflow",
@@ -35,7 +38,7 @@ def main() -> int:
         parameter_servers=arguments.parameter_servers,
         image=arguments.image,
         compute_name="trainyard-gpu",
-        vm_size="Standard_NC6s_v3",  # 1 x V100 per node
+        vm_size=arguments.vm_size,  # default: 1 x A100 per node
         low_priority=True,  # checkpoints go to a job output, so a preempted job resumes
         data=arguments.data,
     )

@@ -19,7 +19,7 @@ IMAGES = {"pytorch": f"{REGISTRY}/trainyard/pytorch:0.1", "tensorflow": f"{REGIS
 IMAGE_OF = {"pytorch": IMAGES["pytorch"], "deepspeed": IMAGES["pytorch"], "horovod": IMAGES["pytorch"],
             "tensorflow": IMAGES["tensorflow"]}
 PAIRS = [("pytorch", "pytorch"), ("pytorch", "mpi"), ("deepspeed", "pytorch"), ("deepspeed", "mpi"),
-         ("horovod", "mpi"), ("tensorflow", "tensorflow")]
+         ("horovod", "mpi"), ("tensorflow", "tensorflow"), ("tensorflow", "mpi")]
 
 
 class _Forbidden(AssertionError):
@@ -53,7 +53,7 @@ def load(tmp_path, framework, name):
 def test_dry_run_yaml_loads_back_with_the_requested_shape(tmp_path, capsys, framework, distribution):
     nodes, procs = 2, (1 if distribution == "tensorflow" else 4)
     status = dry_run(tmp_path, "--framework", framework, "--distribution", distribution,
-                     "--nodes", str(nodes), "--procs", str(procs), "--vm-size", "Standard_NC24s_v3",
+                     "--nodes", str(nodes), "--procs", str(procs), "--vm-size", "Standard_NC96ads_A100_v4",
                      "--image", IMAGE_OF[framework])
     assert status == 0
     from azure.ai.ml import load_environment, load_job
@@ -67,6 +67,7 @@ def test_dry_run_yaml_loads_back_with_the_requested_shape(tmp_path, capsys, fram
     else:
         assert job.distribution.process_count_per_instance == procs
     assert job.command.startswith(TRAIN_COMMANDS[framework] + " ")
+    assert job.limits.timeout == 24 * 60 * 60
     environment = load_environment(tmp_path / framework / "environment.yaml")
     assert environment.image == IMAGE_OF[framework]
     assert job.environment == f"{environment.name}:{environment.version}"  # the SDK drops "azureml:"
@@ -80,12 +81,46 @@ def test_default_distributions(tmp_path):
         assert load(tmp_path, framework, "job")["distribution"]["type"] == expected
 
 
-def test_data_input_is_handed_to_data_dir(tmp_path):
+def test_data_input_is_trained_on_as_cifar10(tmp_path):
     uri = "azureml://datastores/workspaceblobstore/paths/cifar10/"
     assert dry_run(tmp_path, "--framework", "pytorch", "--image", IMAGES["pytorch"], "--data", uri) == 0
     job = load(tmp_path, "pytorch", "job")
     assert job["inputs"]["data"] == {"type": "uri_folder", "path": uri}
-    assert "--data-dir ${{inputs.data}}" in job["command"]
+    assert "--dataset cifar10 --data-dir ${{inputs.data}}" in job["command"]
+    assert "--dataset digits" not in job["command"]
+
+
+def test_default_size_and_procs(tmp_path):
+    from azure.ai.ml import load_compute
+
+    assert dry_run(tmp_path, "--framework", "pytorch", "--image", IMAGES["pytorch"]) == 0
+    compute = load_compute(tmp_path / "pytorch" / "compute.yaml")
+    assert (compute.size, compute.identity.type) == ("Standard_NC24ads_A100_v4", "system_assigned")
+    assert load(tmp_path, "pytorch", "job")["distribution"]["process_count_per_instance"] == 1
+
+
+def test_procs_default_to_one_per_gpu(tmp_path):
+    assert dry_run(tmp_path, "--framework", "deepspeed", "--image", IMAGES["pytorch"],
+                   "--vm-size", "Standard_ND96isr_H100_v5") == 0
+    assert load(tmp_path, "deepspeed", "job")["distribution"]["process_count_per_instance"] == 8
+
+
+def test_timeout_is_the_jobs_limit(tmp_path):
+    assert dry_run(tmp_path, "--framework", "pytorch", "--image", IMAGES["pytorch"], "--timeout", "90") == 0
+    assert load(tmp_path, "pytorch", "job")["limits"] == {"timeout": 5400}
+
+
+def test_infiniband_size_gets_microsofts_nccl_environment(tmp_path):
+    assert dry_run(tmp_path, "--framework", "pytorch", "--image", IMAGES["pytorch"],
+                   "--vm-size", "Standard_ND96amsr_A100_v4", "--nodes", "2") == 0
+    variables = load(tmp_path, "pytorch", "job")["environment_variables"]
+    assert variables["NCCL_SOCKET_IFNAME"] == "eth0" and variables["NCCL_IB_PCI_RELAXED_ORDERING"] == "1"
+    assert variables["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
+
+
+def test_ethernet_size_gets_no_infiniband_settings(tmp_path):
+    assert dry_run(tmp_path, "--framework", "pytorch", "--image", IMAGES["pytorch"]) == 0
+    assert "NCCL_IB_PCI_RELAXED_ORDERING" not in load(tmp_path, "pytorch", "job")["environment_variables"]
 
 
 def test_checkpoints_go_to_a_declared_output(tmp_path):
@@ -115,11 +150,11 @@ def test_compute_yaml_for_low_priority(tmp_path):
     from azure.ai.ml import load_compute
 
     assert dry_run(tmp_path, "--framework", "pytorch", "--image", IMAGES["pytorch"], "--nodes", "2",
-                   "--max-nodes", "4", "--compute", "gpu-spot", "--vm-size", "Standard_NC12s_v3",
+                   "--max-nodes", "4", "--compute", "gpu-spot", "--vm-size", "Standard_NC48ads_A100_v4",
                    "--low-priority") == 0
     compute = load_compute(tmp_path / "pytorch" / "compute.yaml")
     assert (compute.name, compute.size, compute.min_instances, compute.max_instances, compute.tier) == (
-        "gpu-spot", "Standard_NC12s_v3", 0, 4, "low_priority")
+        "gpu-spot", "Standard_NC48ads_A100_v4", 0, 4, "low_priority")
     assert load(tmp_path, "pytorch", "job")["compute"] == "azureml:gpu-spot"
 
 
@@ -146,8 +181,12 @@ def test_rerun_overwrites_the_previous_files(tmp_path):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--framework", "horovod", "--distribution", "pytorch", "--image", IMAGES["pytorch"]], "use --distribution mpi"),
-        (["--framework", "pytorch", "--procs", "2", "--image", IMAGES["pytorch"]], "use --procs 1 or a larger --vm-size"),
+        (["--framework", "horovod", "--distribution", "pytorch", "--image", IMAGES["pytorch"]], "use DISTRIBUTION=mpi"),
+        (["--framework", "pytorch", "--procs", "2", "--image", IMAGES["pytorch"]],
+         "use PROCS=1 (the default) or a larger VM_SIZE"),
+        (["--framework", "pytorch", "--vm-size", "Standard_NC6s_v3", "--image", IMAGES["pytorch"]],
+         "VM_SIZE (--vm-size) Standard_NC6s_v3 was retired by Azure on 2025-09-30: use Standard_NC24ads_A100_v4"),
+        (["--framework", "pytorch", "--parameter-servers", "1", "--image", IMAGES["pytorch"]], "TensorFlow strategy"),
         (["--framework", "pytorch", "--image", "trainyard/pytorch:0.1"], "make push"),
         (["--framework", "pytorch", "--image", IMAGES["pytorch"], "--env", "NOVALUE"], "NAME=VALUE"),
     ],

@@ -25,6 +25,7 @@ def request(**overrides) -> SubmitRequest:
         ("deepspeed", "mpi", IMAGE),
         ("horovod", "mpi", IMAGE),
         ("tensorflow", "tensorflow", TF_IMAGE),
+        ("tensorflow", "mpi", TF_IMAGE),  # TensorFlow with Horovod
     ],
 )
 def test_supported_pairs_pass(framework, distribution, image):
@@ -34,12 +35,11 @@ def test_supported_pairs_pass(framework, distribution, image):
 @pytest.mark.parametrize(
     "framework, distribution, image, hint",
     [
-        ("horovod", "pytorch", IMAGE, "use --distribution mpi"),
-        ("horovod", "tensorflow", IMAGE, "use --distribution mpi"),
-        ("tensorflow", "mpi", TF_IMAGE, "use --distribution tensorflow"),
-        ("tensorflow", "pytorch", TF_IMAGE, "use --distribution tensorflow"),
-        ("pytorch", "tensorflow", IMAGE, "use --distribution pytorch or mpi"),
-        ("deepspeed", "ray", IMAGE, "use --distribution pytorch or mpi"),
+        ("horovod", "pytorch", IMAGE, "use DISTRIBUTION=mpi"),
+        ("horovod", "tensorflow", IMAGE, "use DISTRIBUTION=mpi"),
+        ("tensorflow", "pytorch", TF_IMAGE, "use DISTRIBUTION=tensorflow or mpi"),
+        ("pytorch", "tensorflow", IMAGE, "use DISTRIBUTION=pytorch or mpi"),
+        ("deepspeed", "ray", IMAGE, "use DISTRIBUTION=pytorch or mpi"),
     ],
 )
 def test_unsupported_pairs_fail(framework, distribution, image, hint):
@@ -57,22 +57,66 @@ def test_unknown_distribution_type():
         validate(request(distribution="nccl"))
 
 
-def test_more_processes_than_gpus_of_a_known_size():
-    with pytest.raises(SubmitError, match=r"--procs 2 is more than the 1 GPU\(s\) of Standard_NC6s_v3: use --procs 1"):
-        validate(request(procs_per_node=2, vm_size="Standard_NC6s_v3"))
+def test_more_processes_than_gpus_of_the_size():
+    with pytest.raises(SubmitError, match=r"^PROCS \(--procs\) 2 is more than the 1 GPU\(s\) of Standard_NC24ads_A100_v4: "
+                                          r"use PROCS=1 \(the default\) or a larger VM_SIZE"):
+        validate(request(procs=2, vm_size="Standard_NC24ads_A100_v4"))
 
 
 def test_gpu_check_ignores_case_of_the_size():
     with pytest.raises(SubmitError, match="more than the 4 GPU"):
-        validate(request(procs_per_node=8, vm_size="standard_nc24s_v3"))
+        validate(request(procs=8, vm_size="standard_nc96ads_a100_v4"))
 
 
 def test_processes_up_to_the_gpu_count_pass():
-    validate(request(procs_per_node=8, vm_size="Standard_ND96asr_v4"))
+    validate(request(procs=8, vm_size="Standard_ND96isr_H100_v5"))
 
 
-def test_unknown_size_skips_the_gpu_check():
-    validate(request(procs_per_node=16, vm_size="Standard_D16s_v5"))
+def test_procs_default_to_the_gpus_of_the_size():
+    assert request(vm_size="Standard_ND96amsr_A100_v4").procs_per_node == 8
+    assert request(vm_size="Standard_NC48ads_A100_v4").procs_per_node == 2
+    assert request().procs_per_node == 1  # the default size has one GPU
+
+
+def test_tensorflow_distribution_defaults_to_one_process_per_node():
+    tf = request(framework="tensorflow", image=TF_IMAGE, vm_size="Standard_NC96ads_A100_v4")
+    assert tf.procs_per_node == 1
+    validate(tf)
+    assert request(framework="tensorflow", image=TF_IMAGE, distribution="mpi",
+                   vm_size="Standard_NC96ads_A100_v4").procs_per_node == 4
+
+
+@pytest.mark.parametrize("retired, replacement", [
+    ("Standard_NC6s_v3", "Standard_NC24ads_A100_v4"), ("Standard_NC12s_v3", "Standard_NC48ads_A100_v4"),
+    ("standard_nc24s_v3", "Standard_NC96ads_A100_v4"), ("Standard_NC24rs_v3", "Standard_ND96amsr_A100_v4"),
+    ("Standard_NC6", "Standard_NC24ads_A100_v4"), ("Standard_ND24rs", "Standard_NC96ads_A100_v4"),
+    ("Standard_NV12", "Standard_NV72ads_A10_v5")])
+def test_retired_size_is_refused_naming_a_current_replacement(retired, replacement):
+    with pytest.raises(SubmitError, match=rf"^VM_SIZE \(--vm-size\) Standard_\w+ was retired by Azure .*: use {replacement} "):
+        validate(request(vm_size=retired))
+
+
+def test_unknown_size_is_refused_listing_current_ones():
+    with pytest.raises(SubmitError,
+                       match=r"^VM_SIZE \(--vm-size\) Standard_D16s_v5 is not a GPU size .*Standard_NC24ads_A100_v4"):
+        validate(request(procs=1, vm_size="Standard_D16s_v5"))
+
+
+def test_partial_gpu_size_is_refused():
+    with pytest.raises(SubmitError, match="1/6 of an A10.*use Standard_NV36ads_A10_v5"):
+        validate(request(vm_size="Standard_NV6ads_A10_v5"))
+
+
+@pytest.mark.parametrize("framework, distribution, image", [
+    ("deepspeed", "pytorch", IMAGE), ("horovod", "mpi", IMAGE), ("tensorflow", "mpi", TF_IMAGE)])
+def test_t4_is_refused_where_the_images_prebuilt_kernels_run(framework, distribution, image):
+    with pytest.raises(SubmitError, match=r"T4 GPUs \(compute capability 7.5\).*built for 8.0, 8.6, 9.0 only"):
+        validate(request(framework=framework, distribution=distribution, image=image, vm_size="Standard_NC4as_T4_v3"))
+
+
+@pytest.mark.parametrize("framework, image", [("pytorch", IMAGE), ("tensorflow", TF_IMAGE)])
+def test_t4_passes_where_only_the_framework_wheels_kernels_run(framework, image):
+    validate(request(framework=framework, image=image, vm_size="Standard_NC4as_T4_v3"))
 
 
 def test_more_nodes_than_the_cluster_maximum():
@@ -89,20 +133,27 @@ def test_min_nodes_above_max_nodes():
         validate(request(nodes=2, min_nodes=3))
 
 
-@pytest.mark.parametrize("field, flag", [("nodes", "--nodes"), ("procs_per_node", "--procs")])
+@pytest.mark.parametrize("field, flag", [("nodes", "NODES"), ("procs", "PROCS")])
 def test_counts_must_be_positive(field, flag):
-    with pytest.raises(SubmitError, match=f"{flag} must be at least 1"):
+    with pytest.raises(SubmitError, match=f"^{flag} .* must be at least 1"):
         validate(request(**{field: 0}))
 
 
 def test_tensorflow_takes_one_process_per_node():
-    with pytest.raises(SubmitError, match="use --procs 1"):
-        validate(request(framework="tensorflow", image=TF_IMAGE, procs_per_node=2, vm_size="Standard_NC12s_v3"))
+    with pytest.raises(SubmitError, match=r"use PROCS=1 \(--procs 1\) or leave PROCS unset"):
+        validate(request(framework="tensorflow", image=TF_IMAGE, procs=2, vm_size="Standard_NC48ads_A100_v4"))
 
 
-def test_parameter_servers_only_for_tensorflow():
-    with pytest.raises(SubmitError, match="--parameter-servers applies only to the tensorflow distribution"):
-        validate(request(parameter_servers=1))
+@pytest.mark.parametrize("framework", ["pytorch", "deepspeed", "horovod"])
+def test_parameter_servers_only_for_tensorflow(framework):
+    expected = rf"^PARAMETER_SERVERS \(--parameter-servers\) is a TensorFlow strategy; {framework} has none"
+    with pytest.raises(SubmitError, match=expected):
+        validate(request(framework=framework, parameter_servers=1))
+
+
+def test_parameter_servers_need_the_tensorflow_distribution():
+    with pytest.raises(SubmitError, match="needs the tensorflow distribution, not mpi"):
+        validate(request(framework="tensorflow", image=TF_IMAGE, distribution="mpi", parameter_servers=1))
 
 
 def test_tensorflow_with_parameter_servers_passes():
@@ -167,3 +218,8 @@ def test_build_context_from_a_public_base_passes(tmp_path):
     dockerfile.parent.mkdir(parents=True)
     dockerfile.write_text("FROM python:3.11-slim AS build\nFROM build\n")
     validate(request(image=None, build_context=str(tmp_path)))
+
+
+def test_timeout_must_be_positive():
+    with pytest.raises(SubmitError, match=r"^TIMEOUT \(--timeout\) must be at least 1 minute, not 0"):
+        validate(request(timeout_minutes=0))
