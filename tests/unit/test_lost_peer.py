@@ -82,7 +82,7 @@ def test_no_address_says_so():
 
 @pytest.mark.parametrize(("resume_step", "expected"), [
     (None, "a restart resumes from the newest checkpoint in rank 0's outputs"),
-    (0, "no checkpoint yet: a restart starts again at step 1"),
+    (0, "a restart starts again at step 1 (no checkpoint yet)"),
     (40, "a restart resumes from the checkpoint of step 40 (continuing at step 41)"),
 ])
 def test_the_line_says_where_a_restart_resumes(resume_step, expected):
@@ -112,3 +112,9 @@ def test_the_traceback_goes_to_the_debug_log(tmp_path):
 def test_an_unwritable_debug_log_is_not_a_second_failure(tmp_path):
     (tmp_path / "debug").write_text("a file where the folder should be")
     assert write_debug_log(tmp_path, 0, RuntimeError(GLOO_CLOSED)) is None
+
+
+def test_a_checkpoint_rank_0_may_not_have_finished_is_named_as_such():
+    progress = RunProgress(phase="step 6", resume_step=0, pending_step=5)
+    assert progress.resume_text() == ("a restart resumes from the checkpoint of step 5 (continuing at step 6) "
+                                      "if rank 0 finished writing it, else starts again at step 1 (no checkpoint yet)")

@@ -118,18 +118,28 @@ class RunProgress:
 
     resume_step: the newest checkpoint that this rank knows rank 0 finished writing, i.e. where a
     restart continues; 0 means there is none (a restart starts at step 1), None that it is not known yet.
+    pending_step: a newer checkpoint rank 0 was due to write that this rank cannot confirm yet (only
+    ranks other than 0 have one: they learn that rank 0 finished writing when the next step's
+    collectives complete, and rank 0 may have died in between).
     """
 
     phase: str = "start-up"
     resume_step: int | None = None
+    pending_step: int | None = None
     peers: PeerDirectory = field(default_factory=PeerDirectory)
 
     def resume_text(self) -> str:
+        if self.pending_step is not None:
+            return (f"a restart resumes from the checkpoint of step {self.pending_step} (continuing at step "
+                    f"{self.pending_step + 1}) if rank 0 finished writing it, else {self._confirmed_text()}")
+        return f"a restart {self._confirmed_text()}"
+
+    def _confirmed_text(self) -> str:
         if self.resume_step is None:
-            return "a restart resumes from the newest checkpoint in rank 0's outputs"
+            return "resumes from the newest checkpoint in rank 0's outputs"
         if self.resume_step == 0:
-            return "no checkpoint yet: a restart starts again at step 1"
-        return (f"a restart resumes from the checkpoint of step {self.resume_step} "
+            return "starts again at step 1 (no checkpoint yet)"
+        return (f"resumes from the checkpoint of step {self.resume_step} "
                 f"(continuing at step {self.resume_step + 1})")
 
 
