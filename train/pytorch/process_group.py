@@ -17,6 +17,7 @@ from datetime import timedelta
 import torch
 import torch.distributed as dist
 
+from train.common.common_flags import DEFAULT_COLLECTIVE_TIMEOUT
 from train.common.errors import UsageError
 from train.launch_env import LaunchEnv
 from train.pytorch.backend import BackendChoice, choose_backend
@@ -24,7 +25,9 @@ from train.pytorch.backend import BackendChoice, choose_backend
 log = logging.getLogger(__name__)
 
 # The collective timeout is the --collective-timeout flag (train.common.common_flags says why its
-# default is 10 minutes) and reaches ProcessGroup through open_process_group.
+# default is 10 minutes) and reaches ProcessGroup through open_process_group. This constant is its
+# default, kept for the callers that do not take the flag yet (train.deepspeed, train.doctor).
+COLLECTIVE_TIMEOUT = timedelta(seconds=DEFAULT_COLLECTIVE_TIMEOUT)
 # At the very end, ranks other than 0 wait up to this long for rank 0 to exit first (see close()).
 WRITER_EXIT_TIMEOUT = timedelta(seconds=60)
 
