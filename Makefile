@@ -174,7 +174,7 @@ test-unit: venv ## Unit tests on the host (seconds, no Docker)
 test: venv lint test-unit build ## Everything: lint, unit tests, build, tests in the images, compose end to end
 	TRAINYARD_REQUIRE_IMAGES=1 TRAINYARD_PYTORCH_IMAGE=trainyard/pytorch:$(TAG) \
 	  TRAINYARD_TENSORFLOW_IMAGE=trainyard/tensorflow:$(TAG) COMPOSE="$(COMPOSE)" \
-	  $(PYTHON) -m pytest -m "image or e2e" --durations=20
+	  $(PYTHON) -m pytest -m "(image or e2e) and not faults" --durations=20
 
 # Every tracked shell script (by its #! line) and Dockerfile, so a new one is linted without a list.
 SHELL_SCRIPTS = $(shell git ls-files | while read -r f; do head -n 1 "$$f" 2>/dev/null | grep -qE '^\#!.*\b(ba)?sh\b' && echo "$$f"; done)
@@ -221,3 +221,13 @@ clean: ## Remove the host venv, generated files and the outputs folder
 
 .PHONY: FORCE
 FORCE:
+
+# ---- Faults on the fake cluster (minutes; one short case also runs in `make test`) ------------
+FAULT_FIGURES ?= build/fault-figures.md
+
+.PHONY: faults
+faults: venv build/pytorch ## Kill, pause and stop nodes of the fake cluster; a table of figures in FAULT_FIGURES
+	@mkdir -p $(dir $(FAULT_FIGURES)) && rm -f $(FAULT_FIGURES)
+	TRAINYARD_REQUIRE_IMAGES=1 TRAINYARD_PYTORCH_IMAGE=trainyard/pytorch:$(TAG) COMPOSE="$(COMPOSE)" \
+	  TRAINYARD_FAULT_FIGURES=$(FAULT_FIGURES) $(PYTHON) -m pytest $(wildcard tests/e2e/test_fault_*.py)
+	@cat $(FAULT_FIGURES)

@@ -26,3 +26,26 @@ def test_a_bug_is_not_hidden():
 
     with pytest.raises(KeyError):
         run_main(main)
+
+
+def test_a_lost_peer_is_one_line_and_exit_3(capsys):
+    from train.common.lost_peer import EXIT_LOST_PEER, LostPeerError, RunProgress
+
+    error = LostPeerError(0, "rank 1 (node-1, 172.18.0.3)", RunProgress("step 5", 0), False, None)
+
+    def main() -> int:
+        raise error
+
+    assert run_main(main) == EXIT_LOST_PEER == 3
+    assert capsys.readouterr().err == f"error: {error}\n"
+
+
+def test_a_stop_on_sigterm_is_one_line_and_exit_143(capsys):
+    from train.common.stop_signal import StoppedBySignal
+
+    def main() -> int:
+        raise StoppedBySignal(12, 0)
+
+    assert run_main(main) == 143
+    assert capsys.readouterr().err == "rank 0: stopped by SIGTERM after step 12, checkpoint written; " \
+                                      "a restart continues at step 13\n"

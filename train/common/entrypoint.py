@@ -1,8 +1,14 @@
-"""How every `python -m train.<framework>` ends a run that the user's input made impossible.
+"""How every `python -m train.<framework>` ends a run that did not end normally, in one line.
 
-A UsageError (bad flags, data or environment) or a LaunchEnvError (a launcher's variables that
-contradict each other) becomes one line on stderr and exit status 2, the status argparse uses for
-bad flags, so a job's failure reason is the last line of its log, not a traceback.
+- A UsageError (bad flags, data or environment) or a LaunchEnvError (a launcher's variables that
+  contradict each other): `error: ...` on stderr and exit status 2, the status argparse uses for
+  bad flags.
+- A LostPeerError (a peer of a distributed job died or went silent): `error: ...` and exit status 3;
+  the traceback is in the debug log the line names (train.common.lost_peer).
+- StoppedBySignal (SIGTERM, after the checkpoint was written): one line and exit status 143, as if
+  SIGTERM had ended the process, which is what launchers expect (train.common.stop_signal).
+
+Either way a job's outcome is the last line of its log, not a traceback.
 """
 
 from __future__ import annotations
@@ -12,14 +18,24 @@ import sys
 from collections.abc import Callable
 
 from train.common.errors import EXIT_USAGE, UsageError
+from train.common.lost_peer import EXIT_LOST_PEER, LostPeerError
+from train.common.stop_signal import EXIT_STOPPED, StoppedBySignal
 from train.launch_env import LaunchEnvError
 
 
+def _last_line(line: str, status: int) -> int:
+    logging.shutdown()   # flush the log lines before this one, so it stays the last line
+    print(line, file=sys.stderr, flush=True)
+    return status
+
+
 def run_main(main: Callable[[], int]) -> int:
-    """main()'s exit status, or EXIT_USAGE after one `error: ...` line for a usage error."""
+    """main()'s exit status, or the status of how it ended after one line (see the module's docstring)."""
     try:
         return main()
     except (UsageError, LaunchEnvError) as exc:
-        logging.shutdown()   # flush the log lines before the error, so it stays the last line
-        print(f"error: {exc}", file=sys.stderr, flush=True)
-        return EXIT_USAGE
+        return _last_line(f"error: {exc}", EXIT_USAGE)
+    except LostPeerError as exc:
+        return _last_line(f"error: {exc}", EXIT_LOST_PEER)
+    except StoppedBySignal as exc:
+        return _last_line(str(exc), EXIT_STOPPED)

@@ -2,6 +2,10 @@
 
 The finish is train.common.end_of_run's, shared by every framework: rank 0 writes its last
 checkpoint and model, closes the MLflow run and prints the FINAL line before the closing barrier.
+
+Two other ends: a job whose checkpoint already holds every step says so in one line and trains nothing;
+a peer lost during a distributed run becomes a LostPeerError (one line, exit 3; the traceback goes to
+<model-dir>/debug/rank-N.log), see train.common.lost_peer.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 import torch
 
@@ -16,6 +21,16 @@ from train.common.checkpoint_store import CheckpointStore
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan, load_dataset
 from train.common.end_of_run import RunSummary, end_run
+from train.common.lost_peer import (
+    LostPeerError,
+    PeerDirectory,
+    RunProgress,
+    is_lost_peer,
+    is_timeout,
+    local_identity,
+    peer_addresses,
+    write_debug_log,
+)
 from train.common.metrics import open_metrics
 from train.common.rank_logging import configure_logging
 from train.launch_env import LaunchEnv, detect
@@ -32,7 +47,7 @@ def _decodable(payload: bytes) -> bytes:
     return payload
 
 
-def load_snapshot(store: CheckpointStore, group: Group, shape: RunShape) -> Snapshot | None:
+def load_snapshot(store: CheckpointStore, group: Group, shape: RunShape, total_steps: int) -> Snapshot | None:
     """The newest valid checkpoint, identical on every rank.
 
     Rank 0 picks and verifies it and sends the bytes to the others: every rank gets the same step
@@ -43,8 +58,9 @@ def load_snapshot(store: CheckpointStore, group: Group, shape: RunShape) -> Snap
         loaded = store.load_latest(_decodable)
         if loaded is not None:
             payload = loaded.value
-            log.info("resuming from %s: finished step %d, continuing at step %d",
-                     loaded.path, loaded.step, loaded.step + 1)
+            if loaded.step < total_steps:
+                log.info("resuming from %s: finished step %d, continuing at step %d",
+                         loaded.path, loaded.step, loaded.step + 1)
         elif store.steps():
             log.warning("no usable checkpoint in %s; starting from step 1", store.directory)
     payload = group.broadcast_from_writer(payload)
@@ -56,26 +72,60 @@ def load_snapshot(store: CheckpointStore, group: Group, shape: RunShape) -> Snap
 
 
 def main(config: TrainConfig, env: Mapping[str, str] = os.environ, *,
-         open_group: Callable[[LaunchEnv], Group] = open_process_group,
+         open_group: Callable[[LaunchEnv, timedelta], Group] = open_process_group,
          trainer_cls: type[Trainer] = Trainer) -> int:
     """Train with DDP; Horovod's entrypoint passes its own group and trainer (train/pytorch/horovod/)."""
     launch = detect(env)
     configure_logging(launch.rank, launch.world_size)
     data: ArrayDataset = load_dataset(config.dataset, config.data_dir, config.seed)
     seed_everything(config.seed)    # before building the model: every rank starts from equal weights
-    group = open_group(launch)
+    progress = RunProgress(phase="the rendezvous")
     try:
-        return _train(config, data, group, trainer_cls)
-    finally:
+        group = open_group(launch, timedelta(seconds=config.collective_timeout))
+        try:
+            status = _train(config, data, group, trainer_cls, progress)
+        except BaseException:
+            _close_after_failure(group)
+            raise
         group.close()
+        return status
+    except Exception as exc:
+        if launch.world_size > 1 and is_lost_peer(exc):
+            raise _lost_peer(exc, launch.rank, config, progress) from None
+        raise
+
+
+def _close_after_failure(group: Group) -> None:
+    # The failure being raised is the one to report, not a second one from leaving a broken group.
+    try:
+        group.close(clean=False)
+    except Exception as exc:  # noqa: BLE001
+        log.debug("closing the process group after a failure failed too: %s", exc)
+
+
+def _lost_peer(exc: Exception, rank: int, config: TrainConfig, progress: RunProgress) -> LostPeerError:
+    """The one-line error for a collective that failed because of a peer; the traceback to a file."""
+    debug_log = write_debug_log(config.model_dir, rank, exc)
+    lost = progress.peers.describe(peer_addresses(exc), rank)
+    return LostPeerError(rank, lost, progress, is_timeout(exc), debug_log)
 
 
 def _train(config: TrainConfig, data: ArrayDataset, group: Group,
-           trainer_cls: type[Trainer] = Trainer) -> int:
+           trainer_cls: type[Trainer] = Trainer, progress: RunProgress | None = None) -> int:
+    progress = progress or RunProgress()
+    # Who is who, so that an address in a later error names a rank and a host.
+    progress.phase = "the exchange of host names"
+    progress.peers = PeerDirectory.of(group.all_gather_object(local_identity(group.rank)))
     plan = ShardPlan(len(data.train_y), group.rank, group.world_size, config.batch_size, config.seed)
     shape = RunShape(data.name, group.world_size, config.batch_size, plan.steps_per_epoch, config.seed)
     store = CheckpointStore(config.checkpoint_dir, keep=config.keep_checkpoints)
-    snapshot = load_snapshot(store, group, shape)
+    total_steps = config.total_steps(plan.steps_per_epoch)
+    progress.phase = "the loading of the checkpoint"
+    snapshot = load_snapshot(store, group, shape, total_steps)
+    if snapshot is not None and snapshot.finished_steps >= total_steps:
+        if group.is_writer:
+            _say_already_finished(snapshot.finished_steps, config)
+        return 0
 
     model = build_model(data.sample_shape, data.num_classes).to(group.device)
     optimizer = torch.optim.SGD(model.parameters(), lr=config.learning_rate, momentum=config.momentum)
@@ -94,7 +144,7 @@ def _train(config: TrainConfig, data: ArrayDataset, group: Group,
                         "learning_rate": config.learning_rate, "momentum": config.momentum,
                         "seed": config.seed})
     trainer = trainer_cls(config, data, model, optimizer, group, plan, store, metrics,
-                      finished_steps=snapshot.finished_steps if snapshot else 0)
+                          finished_steps=snapshot.finished_steps if snapshot else 0, progress=progress)
     log.info("training %s: %d train / %d test samples, %d steps per epoch, %d steps in total",
              data.name, len(data.train_y), len(data.test_y), plan.steps_per_epoch, trainer.total_steps)
     result = trainer.train()
@@ -104,3 +154,13 @@ def _train(config: TrainConfig, data: ArrayDataset, group: Group,
                          steps_this_run=result.steps_this_run, weights_sha256=result.weights_sha256)
     return end_run(summary, is_writer=group.is_writer, save=trainer.save_final, metrics=metrics,
                    barrier=group.barrier, extra_metrics={"final_samples_per_sec": result.samples_per_sec})
+
+
+def _say_already_finished(step: int, config: TrainConfig) -> None:
+    """One line instead of a run of 0 steps (which would log "continuing at step N+1" and a
+    throughput of 0). Starting afresh means removing the checkpoints: no variable does it for the
+    user, because a restarted cloud job (Azure restarts preempted jobs with the same environment)
+    must never throw its checkpoints away."""
+    print(f"job already finished at step {step} (checkpoints in {config.checkpoint_dir}); nothing to train. "
+          f"To train again from step 1, remove {config.checkpoint_dir} or give another --model-dir.",
+          flush=True)

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from datetime import timedelta
 
 import torch
 import torch.distributed as dist
 
+from train.common.common_flags import DEFAULT_COLLECTIVE_TIMEOUT
 from train.common.errors import UsageError
 from train.launch_env import LaunchEnv
 from train.pytorch.backend import BackendChoice, choose_backend
 
 log = logging.getLogger(__name__)
 
-# Long enough for a slow peer to load data, short enough that a dead peer fails the job in minutes
-# rather than the default 30.
-COLLECTIVE_TIMEOUT = timedelta(minutes=10)
+# The collective timeout is the --collective-timeout flag (train.common.common_flags says why its
+# default is 10 minutes) and reaches ProcessGroup through open_process_group. This constant is its
+# default, kept for the callers that do not take the flag yet (train.deepspeed, train.doctor).
+COLLECTIVE_TIMEOUT = timedelta(seconds=DEFAULT_COLLECTIVE_TIMEOUT)
 # At the very end, ranks other than 0 wait up to this long for rank 0 to exit first (see close()).
 WRITER_EXIT_TIMEOUT = timedelta(seconds=60)
 
@@ -63,18 +66,24 @@ class Group:
         """Rank 0's `obj` on every rank (pickled; use for small things such as a checkpoint)."""
         raise NotImplementedError
 
-    def close(self) -> None:
+    def all_gather_object(self, obj: object) -> list:
+        """Every rank's `obj`, in rank order (pickled; small things only)."""
+        raise NotImplementedError
+
+    def close(self, *, clean: bool = True) -> None:
+        """Leave the group. clean=False after a failure: skip anything that waits for peers."""
         raise NotImplementedError
 
 
 class ProcessGroup(Group):
     """torch.distributed from the launch; collectives are no-ops in a world of one."""
 
-    def __init__(self, launch: LaunchEnv, choice: BackendChoice) -> None:
+    def __init__(self, launch: LaunchEnv, choice: BackendChoice, timeout: timedelta) -> None:
         super().__init__(launch.rank, launch.world_size, torch.device(choice.device), choice.backend)
         self._initialised = False
         # Rank 0 hosts the rendezvous store, except under torchrun, whose agent hosts it.
         self._writer_hosts_store = launch.source != "torchrun"
+        self._store_address = (launch.master_addr, launch.master_port)
         if launch.world_size == 1:
             return
         if launch.init_method is None:
@@ -84,7 +93,7 @@ class ProcessGroup(Group):
             torch.cuda.set_device(self.device)
         dist.init_process_group(
             backend=choice.backend, init_method=launch.init_method,
-            rank=launch.rank, world_size=launch.world_size, timeout=COLLECTIVE_TIMEOUT)
+            rank=launch.rank, world_size=launch.world_size, timeout=timeout)
         self._initialised = True
 
     def barrier(self) -> None:
@@ -104,34 +113,47 @@ class ProcessGroup(Group):
         dist.broadcast_object_list(box, src=0, device=self.device)
         return box[0]
 
-    def close(self) -> None:
+    def all_gather_object(self, obj: object) -> list:
+        if not self._initialised:
+            return [obj]
+        gathered: list = [None] * self.world_size
+        dist.all_gather_object(gathered, obj)
+        return gathered
+
+    def close(self, *, clean: bool = True) -> None:
         if not self._initialised:
             return
-        store = dist.distributed_c10d._get_default_store() if self._waits_for_writer() else None
         dist.destroy_process_group()
         self._initialised = False
-        if store is not None:
-            self._wait_for_writer_exit(store)
+        # After a failure nobody waits: the writer may be the peer that is gone.
+        if clean and not self.is_writer and self._writer_hosts_store:
+            self._wait_for_writer_exit()
 
-    def _waits_for_writer(self) -> bool:
-        return not self.is_writer and self._writer_hosts_store
-
-    @staticmethod
-    def _wait_for_writer_exit(store: dist.Store) -> None:
-        """Return once rank 0's process is gone (its store closes), or after WRITER_EXIT_TIMEOUT.
+    def _wait_for_writer_exit(self) -> None:
+        """Return once rank 0's process is gone (its store's port closes), or after WRITER_EXIT_TIMEOUT.
 
         A launcher that stops every node as soon as one exits (docker compose
         --abort-on-container-exit, which `make up` uses to exit with node 0's status) would
         otherwise stop rank 0 while it is still exiting, and report a kill instead of its status.
-        Waiting on a key nobody sets ends when the store's host, rank 0, disconnects.
+        A plain TCP connection to rank 0's store that sends nothing: the store never writes to a
+        client unasked, so the read returns only when rank 0's process closes the socket by exiting.
+        (Not store.wait() on a key nobody sets: that ends the same way, but c10d then logs a
+        "[c10d] recvValueWithTimeout failed" warning on every clean run.)
         """
+        limit = WRITER_EXIT_TIMEOUT.total_seconds()
         try:
-            store.wait(["trainyard/never-set"], WRITER_EXIT_TIMEOUT)
-        except Exception as exc:  # noqa: BLE001 - a closed store is the expected way out
+            with socket.create_connection(self._store_address, timeout=limit) as connection:
+                connection.settimeout(limit)
+                while connection.recv(4096):
+                    pass
+            log.debug("rank 0 has exited (its store closed the connection)")
+        except TimeoutError:
+            log.debug("rank 0 still runs after %.0f s; not waiting longer", limit)
+        except OSError as exc:   # refused or reset: rank 0 is already gone, which is the point
             log.debug("rank 0 has exited (%s)", type(exc).__name__)
 
 
-def open_process_group(launch: LaunchEnv) -> ProcessGroup:
+def open_process_group(launch: LaunchEnv, timeout: timedelta) -> ProcessGroup:
     choice = choose_backend(torch.cuda.is_available(), torch.cuda.device_count(),
                             launch.local_rank, launch.local_world_size)
     threads = limit_cpu_threads(launch.local_world_size) if choice.device == "cpu" else None
@@ -140,4 +162,7 @@ def open_process_group(launch: LaunchEnv) -> ProcessGroup:
              launch.local_world_size, launch.node_rank, launch.master_addr, launch.master_port)
     log.info("backend %s on %s: %s%s", choice.backend, choice.device, choice.reason,
              f"; {threads} CPU thread(s) per process" if threads else "")
-    return ProcessGroup(launch, choice)
+    if launch.world_size > 1:
+        log.info("collective timeout %.0f s (--collective-timeout, TRAINYARD_COLLECTIVE_TIMEOUT)",
+                 timeout.total_seconds())
+    return ProcessGroup(launch, choice, timeout)

@@ -3,6 +3,9 @@
 Steps are counted globally from 1 across restarts: "step s" is the s-th optimizer update of the job.
 A checkpoint written after step s records `finished_steps = s`; a run resumed from it starts at step
 s + 1, in epoch s // steps_per_epoch, after skipping that epoch's first s % steps_per_epoch batches.
+
+While it trains, SIGTERM stops the run at the end of the current step with a checkpoint (see
+train.common.stop_signal), and `progress` tells a failure's line where the run was.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from train.common.atomic_file import atomic_write_bytes
 from train.common.checkpoint_store import CheckpointStore
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan
+from train.common.lost_peer import RunProgress
 from train.common.metrics import Metrics
+from train.common.stop_signal import StoppedBySignal, StopSignal
 from train.common.throughput import Throughput
 from train.pytorch.process_group import Group
 from train.pytorch.snapshot import RunShape, Snapshot, capture_rng_state
@@ -52,7 +57,8 @@ def weights_sha256(model: nn.Module) -> str:
 class Trainer:
     def __init__(self, config: TrainConfig, data: ArrayDataset, model: nn.Module,
                  optimizer: torch.optim.Optimizer, group: Group, plan: ShardPlan,
-                 store: CheckpointStore, metrics: Metrics, finished_steps: int = 0) -> None:
+                 store: CheckpointStore, metrics: Metrics, finished_steps: int = 0,
+                 progress: RunProgress | None = None) -> None:
         self.config = config
         self.data = data
         self.model = model                      # unwrapped: what checkpoints and evaluation use
@@ -69,6 +75,11 @@ class Trainer:
         self._train_y = torch.from_numpy(data.train_y)
         self._loss_fn = nn.CrossEntropyLoss()
         self._throughput = Throughput()
+        self.progress = progress or RunProgress()
+        # The run started from a checkpoint of `finished_steps` (0: none), which rank 0 sent to all.
+        self.progress.resume_step = finished_steps
+        self._stop = StopSignal()
+        self.progress.phase = "the set-up of the distributed model"
         self._ddp: nn.Module = self._wrap_for_training(model)
 
     def _wrap_for_training(self, model: nn.Module) -> nn.Module:
@@ -83,11 +94,14 @@ class Trainer:
     def train(self) -> TrainResult:
         start_steps = self.finished_steps
         first_epoch = self.finished_steps // self.plan.steps_per_epoch
-        for epoch in range(first_epoch, self.config.epochs):
-            if self.finished_steps >= self.total_steps:
-                break
-            self._run_epoch(epoch)
+        with self._stop.deferred():
+            for epoch in range(first_epoch, self.config.epochs):
+                if self.finished_steps >= self.total_steps:
+                    break
+                self._run_epoch(epoch)
+        self.progress.phase = "the evaluation"
         accuracy = self.evaluate()
+        self.progress.phase = "the end of the run"
         return TrainResult(self.finished_steps, self.finished_steps - start_steps, accuracy,
                            self._throughput.samples_per_sec(), weights_sha256(self.model))
 
@@ -98,14 +112,42 @@ class Trainer:
         for x, y in self._loader(batches):
             if self.finished_steps >= self.total_steps:
                 return
+            self.progress.phase = f"step {self.finished_steps + 1}"
             loss = self._run_batch(x, y)
+            self._note_checkpoint_confirmed()
             self.finished_steps += 1
             self._throughput.add(len(y) * self.group.world_size)
             self._report_progress(epoch, loss)
             if self.config.checkpoint_every and self.finished_steps % self.config.checkpoint_every == 0:
                 self._save_snapshot()
+            if self._stop_agreed():
+                self._stop_here()
             if self.config.step_delay:
                 time.sleep(self.config.step_delay)
+
+    def _note_checkpoint_confirmed(self) -> None:
+        """Called after a step's collectives: rank 0 took part in them, so it had finished writing the
+        checkpoint of the step before, if that step had one. Rank 0 itself notes it when it writes."""
+        if self.progress.pending_step is not None:
+            self.progress.resume_step, self.progress.pending_step = self.progress.pending_step, None
+
+    def _stop_agreed(self) -> bool:
+        """Whether any rank got SIGTERM. Every rank must stop after the same step (a rank that
+        stops early leaves the others blocked in the next step's collective), so the flags are
+        summed: one tiny all-reduce per step, microseconds next to a training step."""
+        wanted = torch.tensor([1.0 if self._stop.requested else 0.0])
+        if self.group.world_size > 1:
+            wanted = self.group.all_reduce_sum(wanted)
+        return bool(wanted[0] > 0)
+
+    def _stop_here(self) -> None:
+        """Checkpoint this step (rank 0), wait until it is written, and end the run."""
+        self.progress.phase = f"the checkpoint after step {self.finished_steps} on SIGTERM"
+        if self.group.is_writer and self.finished_steps not in self.store.steps():
+            self._save_snapshot()
+        self.group.barrier()    # every rank's line may then say the checkpoint is written
+        self.progress.resume_step = self.finished_steps
+        raise StoppedBySignal(self.finished_steps, self.group.rank)
 
     def _loader(self, batches: list[np.ndarray]) -> DataLoader:
         # The batches are fixed up front (ShardPlan), so worker processes only gather tensors and
@@ -137,8 +179,10 @@ class Trainer:
 
     def _save_snapshot(self) -> None:
         if not self.group.is_writer:
+            self.progress.pending_step = self.finished_steps    # rank 0 writes it now
             return
         path = self.store.save(self.finished_steps, self.snapshot().to_bytes())
+        self.progress.resume_step = self.finished_steps
         log.info("checkpoint %s written (finished step %d)", path, self.finished_steps)
 
     def save_final(self) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from train.common.common_flags import build_parser, config_from_args
+from train.common.common_flags import add_collective_timeout_flag, build_parser, config_from_args
 from train.common.entrypoint import run_main
 
 
 def run(argv: list[str] | None = None) -> int:
     parser = build_parser("python -m train.horovod",
                           "Train a small model with Horovod (MPI or Gloo controller) and PyTorch.")
+    add_collective_timeout_flag(parser)
     config = config_from_args(parser.parse_args(argv))   # exits 2 on bad flags
     # After parsing: --help must not wait for torch and Horovod to import.
     from train.pytorch.horovod.group import open_horovod_group

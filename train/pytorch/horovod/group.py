@@ -10,6 +10,7 @@ OMPI_COMM_WORLD_* or RANK), so there it reports a single process; the group then
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import horovod.torch as hvd
 import torch
@@ -56,13 +57,18 @@ class HorovodGroup(Group):
     def broadcast_from_writer(self, obj: object) -> object:
         return hvd.broadcast_object(obj, root_rank=0, name="broadcast_from_writer")
 
-    def close(self) -> None:
+    def all_gather_object(self, obj: object) -> list:
+        return hvd.allgather_object(obj, name="all_gather_object")
+
+    def close(self, *, clean: bool = True) -> None:
         if self._initialised:
             hvd.shutdown()
             self._initialised = False
 
 
-def open_horovod_group(launch: LaunchEnv) -> HorovodGroup:
+def open_horovod_group(launch: LaunchEnv, timeout: timedelta) -> HorovodGroup:
+    """`timeout` (--collective-timeout) is not Horovod's: it has its own (HOROVOD_GLOO_TIMEOUT_SECONDS
+    for gloo's rendezvous; under MPI, mpirun ends every rank when one dies)."""
     group = HorovodGroup(launch)
     configure_logging(group.rank, group.world_size)   # the launch env may not have known the rank
     threads = limit_cpu_threads(group.local_world_size) if group.device.type == "cpu" else None

@@ -1,0 +1,93 @@
+"""A compose cluster that a test can hurt: started detached, one node killed, paused or stopped.
+
+compose.yaml's two nodes with the Azure `pytorch` distribution variables, plus an override written
+per test: the training flags (slow steps, frequent checkpoints), extra environment, and the image
+under test (TRAINYARD_PYTORCH_IMAGE). Not under compose's --abort-on-container-exit: a lost node
+must not take the others down, as on Azure, where nothing stops the surviving nodes for them.
+Every docker call has a timeout; waits poll the containers with a deadline and fail with the logs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from tests.containers import PYTORCH_IMAGE, docker
+from tests.e2e.compose_cluster import ComposeCluster
+
+SERVICES = ("node-0", "node-1")
+START_TIMEOUT = 180
+
+
+def write_override(path: Path, command: Sequence[str], env: Mapping[str, str]) -> Path:
+    """A compose file that gives every node `command`, `env` and the image under test (JSON is YAML)."""
+    service = {"image": PYTORCH_IMAGE, "command": list(command), "environment": dict(env)}
+    path.write_text(json.dumps({"services": {name: service for name in SERVICES}}, indent=2))
+    return path
+
+
+class FaultCluster(ComposeCluster):
+    def __init__(self, outputs: Path, override: Path) -> None:
+        super().__init__(outputs, nodes=2, extra_files=(override,))
+        self._ids: dict[str, str] = {}
+
+    def start(self) -> None:
+        result = self.run("up", "--detach", *SERVICES, timeout=START_TIMEOUT)
+        assert result.returncode == 0, f"compose up --detach failed:\n{result.stdout}"
+        for service in SERVICES:
+            self._ids[service] = self.run("ps", "-q", service, timeout=60).stdout.strip()
+            assert self._ids[service], f"no container for {service}"
+
+    def container(self, service: str) -> str:
+        return self._ids[service]
+
+    def logs(self, service: str) -> str:
+        result = docker("logs", self.container(service), check=False)
+        return result.stdout + result.stderr
+
+    def wait_for_log(self, service: str, pattern: str, timeout: float) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.logs(service))
+            if found:
+                return found
+            time.sleep(0.2)
+        raise AssertionError(f"{service} printed nothing matching {pattern!r} in {timeout}s:\n"
+                             f"{self.logs(service)[-4000:]}")
+
+    def wait_exit(self, service: str, timeout: float) -> int:
+        """The service's exit status, once it has exited; AssertionError after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = json.loads(docker("inspect", "--format", "{{json .State}}", self.container(service)).stdout)
+            if state["Status"] == "exited":
+                return int(state["ExitCode"])
+            time.sleep(0.2)
+        raise AssertionError(f"{service} still runs {timeout}s later; its output:\n{self.logs(service)[-4000:]}")
+
+    def kill(self, service: str) -> None:
+        docker("kill", self.container(service))
+
+    def pause(self, service: str) -> None:
+        docker("pause", self.container(service))
+
+    def unpause(self, service: str) -> None:
+        docker("unpause", self.container(service), check=False)
+
+    def down(self) -> None:
+        # A paused container cannot be stopped: unpause first (a no-op on any other).
+        for container_id in self._ids.values():
+            docker("unpause", container_id, check=False)
+        super().down()
+
+
+def checkpoint_steps(outputs: Path) -> list[int]:
+    names = (outputs / "checkpoints").glob("step-*.ckpt")
+    return sorted(int(re.fullmatch(r"step-(\d+)\.ckpt", p.name).group(1)) for p in names)
+
+
+def progress_steps(output: str) -> list[int]:
+    return [int(m) for m in re.findall(r"INFO train\.pytorch\.trainer: epoch \d+/\d+ step (\d+)/", output)]

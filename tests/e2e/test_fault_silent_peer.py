@@ -1,0 +1,45 @@
+"""A node that stops answering without closing its sockets (`docker pause`): the other node gives
+up after the collective timeout (TRAINYARD_COLLECTIVE_TIMEOUT, here 20 s) plus at most 30 s, in one line."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.containers import PYTORCH_IMAGE, make_writable
+from tests.e2e.fault_cluster import FaultCluster, checkpoint_steps, progress_steps, write_override
+from tests.required_image import require_image
+
+pytestmark = pytest.mark.faults
+
+TIMEOUT = 20
+COMMAND = ["python", "-m", "train.pytorch", "--dataset", "digits", "--epochs", "3", "--print-freq", "1",
+           "--checkpoint-every", "5", "--step-delay", "0.5"]
+
+
+@pytest.fixture(autouse=True)
+def _pytorch_image_built() -> None:
+    require_image(PYTORCH_IMAGE)
+
+
+def test_paused_node_1_fails_node_0_within_the_collective_timeout(tmp_path, fault_figures):
+    outputs = make_writable(tmp_path / "outputs")
+    override = write_override(tmp_path / "faults.yaml", COMMAND, {"TRAINYARD_COLLECTIVE_TIMEOUT": str(TIMEOUT)})
+    with FaultCluster(outputs, override) as cluster:
+        cluster.start()
+        cluster.wait_for_log("node-0", r"checkpoint \S+ written \(finished step 5\)", timeout=180)
+        cluster.pause("node-1")
+        paused_at = time.monotonic()
+        status = cluster.wait_exit("node-0", timeout=TIMEOUT + 30)
+        seconds = time.monotonic() - paused_at
+        output = cluster.logs("node-0")
+
+    assert status == 3, f"node-0 exited {status}:\n{output[-4000:]}"
+    assert "Traceback" not in output, output[-4000:]
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "stopped answering (collective timeout)" in errors[0], errors
+    newest = max(checkpoint_steps(outputs))
+    assert f"checkpoint of step {newest} " in errors[0], errors[0]
+    fault_figures.record(f"docker pause node-1 (timeout {TIMEOUT} s)", "pytorch DDP", "node-0 exit 3, one line",
+                         seconds, steps_lost=max(progress_steps(output)) - newest)
