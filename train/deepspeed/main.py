@@ -101,9 +101,7 @@ def _train(config: TrainConfig, data: ArrayDataset, engine: Any, rank: int, worl
                         "epochs": config.epochs, "batch_size": micro, "seed": config.seed,
                         "ds_config": flags.config_source})
 
-    total = plan.steps_per_epoch * config.epochs
-    if config.max_steps is not None:
-        total = min(total, config.max_steps)
+    total = config.total_steps(plan.steps_per_epoch)
     log.info("training %s: %d train / %d test samples, %d steps per epoch, %d steps in total",
              data.name, len(data.train_y), len(data.test_y), plan.steps_per_epoch, total)
     train_x, train_y = torch.from_numpy(data.train_x), torch.from_numpy(data.train_y)
