@@ -1,9 +1,9 @@
 """Run metrics to MLflow, from rank 0 only; other ranks get a logger that does nothing.
 
 Where metrics go: MLFLOW_TRACKING_URI when set (Azure ML sets it, and MLFLOW_RUN_ID, inside jobs so
-that metrics land on the job's record), else a SQLite store in the outputs folder. MLflow 3.x refuses
-its old ./mlruns file store unless MLFLOW_ALLOW_FILE_STORE=true, and SQLite is its default now, so
-SQLite it is: `sqlite:///<model-dir>/mlflow.db`, browsable with `mlflow ui --backend-store-uri ...`.
+that metrics land on the job's record), else a SQLite store in the outputs folder (MLflow 3 drops its
+./mlruns file store; SQLite works with the images' MLflow 2 and with 3): `sqlite:///<model-dir>/mlflow.db`,
+browsable with `mlflow ui --backend-store-uri ...`.
 
 A resumed run continues the MLflow run it interrupted (its id travels in the checkpoint), so one
 training job is one MLflow run however often it is restarted.
@@ -11,8 +11,10 @@ training job is one MLflow run however often it is restarted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -46,6 +48,28 @@ def tracking_uri(model_dir: Path, env: dict[str, str] | os._Environ = os.environ
     return env.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path(model_dir).resolve() / 'mlflow.db'}"
 
 
+@contextlib.contextmanager
+def _logging_kept() -> Iterator[None]:
+    """Undo what creating an MLflow SQL store does to this process's logging.
+
+    MLflow 2 creates a new store's tables with alembic, whose logging file configuration replaces the
+    root logger's handlers and level (WARNING): every INFO line after it, progress included, would
+    vanish on a job's first run. Keep the root logger's handlers and level and every logger's
+    `disabled` flag as they were.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    loggers = {name: logger.disabled for name, logger in logging.Logger.manager.loggerDict.items()
+               if isinstance(logger, logging.Logger)}
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, disabled in loggers.items():
+            logging.getLogger(name).disabled = disabled
+
+
 class MlflowMetrics:
     def __init__(self, model_dir: Path, resume_run_id: str | None = None) -> None:
         import mlflow  # slow to import (seconds); only rank 0 pays
@@ -61,12 +85,13 @@ class MlflowMetrics:
         if uri.startswith("sqlite:"):
             Path(model_dir).mkdir(parents=True, exist_ok=True)
         mlflow.set_tracking_uri(uri)
-        if os.environ.get("MLFLOW_RUN_ID"):
-            run = mlflow.start_run()   # the job's own run (Azure ML); it owns experiment and id
-        else:
-            if not os.environ.get("MLFLOW_EXPERIMENT_NAME") and not os.environ.get("MLFLOW_EXPERIMENT_ID"):
-                mlflow.set_experiment(EXPERIMENT)
-            run = mlflow.start_run(run_id=self._existing(resume_run_id))
+        with _logging_kept():   # the first call that touches the store creates it
+            if os.environ.get("MLFLOW_RUN_ID"):
+                run = mlflow.start_run()   # the job's own run (Azure ML); it owns experiment and id
+            else:
+                if not os.environ.get("MLFLOW_EXPERIMENT_NAME") and not os.environ.get("MLFLOW_EXPERIMENT_ID"):
+                    mlflow.set_experiment(EXPERIMENT)
+                run = mlflow.start_run(run_id=self._existing(resume_run_id))
         self.run_id: str | None = run.info.run_id
         log.info("MLflow run %s at %s", self.run_id, uri)
 
