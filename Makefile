@@ -174,7 +174,13 @@ test-unit: venv ## Unit tests on the host (seconds, no Docker)
 test: venv lint test-unit build ## Everything: lint, unit tests, build, tests in the images, compose end to end
 	TRAINYARD_REQUIRE_IMAGES=1 TRAINYARD_PYTORCH_IMAGE=trainyard/pytorch:$(TAG) \
 	  TRAINYARD_TENSORFLOW_IMAGE=trainyard/tensorflow:$(TAG) COMPOSE="$(COMPOSE)" \
-	  $(PYTHON) -m pytest -m "(image or e2e) and not faults" --durations=20
+	  $(PYTHON) -m pytest -m "(image or e2e) and not faults and not matrix" --durations=20
+
+.PHONY: test-matrix
+test-matrix: venv build ## The other variants of cases make test runs once (ZeRO stages, launchers, layouts)
+	TRAINYARD_REQUIRE_IMAGES=1 TRAINYARD_PYTORCH_IMAGE=trainyard/pytorch:$(TAG) \
+	  TRAINYARD_TENSORFLOW_IMAGE=trainyard/tensorflow:$(TAG) COMPOSE="$(COMPOSE)" \
+	  $(PYTHON) -m pytest -m "matrix and not faults" --durations=20
 
 # Every tracked shell script (by its #! line) and Dockerfile, so a new one is linted without a list.
 SHELL_SCRIPTS = $(shell git ls-files | while read -r f; do head -n 1 "$$f" 2>/dev/null | grep -qE '^\#!.*\b(ba)?sh\b' && echo "$$f"; done)

@@ -39,7 +39,7 @@ class MpiCluster(ComposeCluster):
                        cwd=REPOSITORY_ROOT, env=self._env, capture_output=True, timeout=120, check=False)
 
 
-@pytest.mark.parametrize("procs_per_node", [1, 2])
+@pytest.mark.parametrize("procs_per_node", [pytest.param(1, marks=pytest.mark.matrix), 2])   # 2x2 covers 2x1's path
 def test_horovod_trains_across_two_nodes_and_exits_zero(procs_per_node: int, tmp_path: Path) -> None:
     outputs = make_writable(tmp_path / "outputs")
     with MpiCluster(outputs, procs_per_node) as cluster:

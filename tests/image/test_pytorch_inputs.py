@@ -8,7 +8,8 @@ from tests.image.ddp_commands import TORCHRUN_2, TRAIN, final_fields
 pytestmark = pytest.mark.image
 
 
-@pytest.mark.parametrize("data_dir", ["/data", "/data/cifar-10-batches-py"], ids=["parent", "folder"])
+@pytest.mark.parametrize("data_dir", ["/data", pytest.param("/data/cifar-10-batches-py", marks=pytest.mark.matrix)],
+                         ids=["parent", "folder"])
 def test_cifar10_batches_from_data_dir_train(data_dir, pytorch_image, tiny_cifar10, outputs):
     result = run_container(
         [*TORCHRUN_2, "-m", "train.pytorch", "--dataset", "cifar10", "--data-dir", data_dir,
