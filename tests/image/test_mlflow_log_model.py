@@ -61,5 +61,9 @@ def test_stock_log_model_against_a_server_without_logged_models_and_locally(flav
     for part, where in ((azure_like, "against the Azure-like server"), (local, "with the local store")):
         logged = re.search(r"^logged (\w+) (.*)$", part, re.M)
         assert logged and "model/MLmodel" in logged.group(2).split(), f"{where}:\n{result.tail()}"
+    # What fails on Azure is MLflow 3 CREATING a logged model (POST .../logged-models) before it logs
+    # anything. MLflow 2.22.5 in the images does search them (POST .../logged-models/search), gets
+    # the 404 and carries on: the model above was logged. Any other refused call is a failure.
     refused = re.findall(r"^refused (\w+ \S+)$", result.output, re.M)
-    assert refused == [], f"the client called endpoints Azure's server lacks: {refused}"
+    tolerated = {"POST /api/2.0/mlflow/logged-models/search"}
+    assert set(refused) <= tolerated, f"the client called endpoints Azure's server lacks: {refused}"
