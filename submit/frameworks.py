@@ -1,7 +1,7 @@
 """Which Azure ML distribution types each trainyard framework can run under.
 
 The first distribution listed is the default. Facts behind the table (see the launch contract,
-/work/shared/azureml-launch-contract.md, and Azure's "Distributed GPU training guide (SDK v2)"):
+docs/azureml-launch-contract.md, and Azure's "Distributed GPU training guide (SDK v2)"):
 - `pytorch`: Azure starts the processes and sets MASTER_ADDR/RANK/WORLD_SIZE; torch.distributed
   and DeepSpeed read those directly. Both can also run under `mpi`, deriving ranks from OMPI_*.
 - Horovod needs `mpirun`, which only the `mpi` type provides.

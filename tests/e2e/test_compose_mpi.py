@@ -2,7 +2,7 @@
 Horovod across 2 nodes (1 and 2 processes per node) and exits 0.
 
 Node 0 makes the SSH keys at `up`, waits for node 1's sshd and runs mpirun over both nodes, as Azure
-runs it; ranks see OMPI_COMM_WORLD_* and AZ_BATCH_MASTER_NODE (shared/azureml-launch-contract.md).
+runs it; ranks see OMPI_COMM_WORLD_* and AZ_BATCH_MASTER_NODE (docs/azureml-launch-contract.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The command is not retyped here: it is `job.command` of the CommandJob that `make azure-submit` sends
 (`submit.plan.build_plan`, the code path of a real submission and of the dry run), with ARGS making
-the run tiny. Azure's parts, per /work/shared/azureml-launch-contract.md and Azure's "Distributed GPU
+the run tiny. Azure's parts, per docs/azureml-launch-contract.md and Azure's "Distributed GPU
 training guide (SDK v2)" (read for this test: `pytorch` sets MASTER_ADDR/MASTER_PORT/WORLD_SIZE/
 NODE_RANK/RANK/LOCAL_RANK on every process; `mpi` runs mpirun itself and gives OMPI_COMM_WORLD_* plus
 AZ_BATCHAI_MPI_MASTER_NODE on a single-node job; `tensorflow` writes TF_CONFIG for each task):

@@ -2,7 +2,7 @@
 2 ranks the two ways Horovod jobs start.
 
 - Azure ML `mpi` distribution (Horovod's job type): Azure runs mpirun itself; single node, so ranks
-  see OMPI_COMM_WORLD_* and AZ_BATCHAI_MPI_MASTER_NODE (shared/azureml-launch-contract.md). Horovod's
+  see OMPI_COMM_WORLD_* and AZ_BATCHAI_MPI_MASTER_NODE (docs/azureml-launch-contract.md). Horovod's
   MPI controller.
 - `horovodrun -np 2 --gloo`: Horovod's own launcher, Gloo controller, no MPI involved.
 Each must reach >= 0.9 accuracy on digits and log no warning or error.

@@ -2,7 +2,7 @@
 
 - Azure `pytorch` distribution with 2 nodes x 1 process: Azure starts each process itself with
   MASTER_ADDR, MASTER_PORT, WORLD_SIZE, NODE_RANK, RANK, LOCAL_RANK, AZUREML_NODE_COUNT (variables
-  per shared/azureml-launch-contract.md, from Azure's "Distributed GPU training guide (SDK v2)").
+  per docs/azureml-launch-contract.md, from Azure's "Distributed GPU training guide (SDK v2)").
 - torchrun --nproc-per-node 2 (what a script does under Azure's pytorch type with 1 process per node).
 - Azure `mpi` distribution, single node: Azure runs mpirun itself; ranks see OMPI_COMM_WORLD_* and
   AZ_BATCHAI_MPI_MASTER_NODE, but no MASTER_ADDR/RANK.

@@ -2,7 +2,7 @@
 
 Azure's pytorch distribution sets MASTER_ADDR, MASTER_PORT, WORLD_SIZE, NODE_RANK, RANK and
 LOCAL_RANK on every process (Azure ML "Distributed GPU training guide (SDK v2)", PyTorch
-section, as summarised in shared/azureml-launch-contract.md); AZUREML_NODE_COUNT is often there.
+section, as summarised in docs/azureml-launch-contract.md); AZUREML_NODE_COUNT is often there.
 """
 
 import pytest

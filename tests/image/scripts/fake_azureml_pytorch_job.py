@@ -4,7 +4,7 @@ Usage: python fake_azureml_pytorch_job.py NODES PORT -- COMMAND [ARG...]
 
 Azure starts the processes itself (no torchrun) and gives each: MASTER_ADDR (node 0), MASTER_PORT,
 WORLD_SIZE (= nodes x processes per node), NODE_RANK, RANK, LOCAL_RANK and AZUREML_NODE_COUNT
-(shared/azureml-launch-contract.md; Azure's "Distributed GPU training guide (SDK v2)"). Here all
+(docs/azureml-launch-contract.md; Azure's "Distributed GPU training guide (SDK v2)"). Here all
 "nodes" share one container, so MASTER_ADDR is 127.0.0.1.
 Exit status: the first non-zero one of the processes, else 0; a failed process stops the others,
 as a failed node fails an Azure job.
