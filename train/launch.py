@@ -26,7 +26,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from train.launch_env import LaunchEnvError, detect, to_tf_config_json, to_torch_env
+from train.launch_env import LaunchEnvError, Source, detect, to_tf_config_json, to_torch_env
 
 PROG = "train.launch"
 
@@ -41,7 +41,7 @@ def launch_env_for(command_env: Mapping[str, str]) -> dict[str, str]:
     if launch.tf_config is not None:
         if launch.tf_config != json.loads(command_env["TF_CONFIG"]):
             env["TF_CONFIG"] = to_tf_config_json(launch)
-    elif launch.source != "single":
+    elif launch.source != Source.SINGLE:
         for name, value in to_torch_env(launch).items():
             if not env.get(name, "").strip():
                 env[name] = value

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from train.launch_env import LaunchEnv, LaunchEnvError
+from train.launch_env import LaunchEnv, LaunchEnvError, Source
 
 VALID = dict(
     source="env",
@@ -74,3 +74,21 @@ def test_launch_env_error_is_a_value_error_on_one_line():
 ])
 def test_init_method_is_the_rendezvous_address(addr, port, expected):
     assert LaunchEnv(**(VALID | dict(master_addr=addr, master_port=port))).init_method == expected
+
+
+def test_source_is_a_source_and_reads_as_its_name():
+    launch = LaunchEnv(**VALID)
+    assert launch.source is Source.ENV
+    assert launch.source == "env" and f"{launch.source}" == "env"
+    assert json.loads(json.dumps(launch.to_json_dict()))["source"] == "env"
+
+
+def test_unknown_source_names_the_known_ones():
+    with pytest.raises(LaunchEnvError, match=r"source='slurm' is not a launch source: expected one of torchrun, "):
+        LaunchEnv(**{**VALID, "source": "slurm"})
+
+
+@pytest.mark.parametrize("source, is_mpi", [(Source.AZUREML_MPI, True), (Source.MPIRUN, True),
+                                            (Source.AZUREML_PYTORCH, False), (Source.TORCHRUN, False)])
+def test_mpi_sources(source, is_mpi):
+    assert source.is_mpi is is_mpi

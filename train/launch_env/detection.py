@@ -8,13 +8,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from train.launch_env.azureml_mpi import from_azureml_mpi
-from train.launch_env.azureml_pytorch import from_azureml_pytorch
 from train.launch_env.model import LaunchEnv
-from train.launch_env.mpirun import from_mpirun
+from train.launch_env.mpi import from_azureml_mpi, from_mpirun
 from train.launch_env.single import from_single
 from train.launch_env.tf_config import from_tf_config
-from train.launch_env.torch_env import from_torch_env
+from train.launch_env.torch_vars import from_azureml_pytorch, from_torch_env
 from train.launch_env.torchrun import from_torchrun
 
 Detector = Callable[[Mapping[str, str]], "LaunchEnv | None"]

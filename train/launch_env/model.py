@@ -1,4 +1,4 @@
-"""The `LaunchEnv` record every detector returns, and `LaunchEnvError`.
+"""The `LaunchEnv` record every detector returns, its `Source`, and `LaunchEnvError`.
 
 Reads no environment variables: detectors read them and build a `LaunchEnv`.
 """
@@ -7,7 +7,26 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class Source(StrEnum):
+    """Which launcher described this process (a str: logs, JSON and comparisons see the name)."""
+
+    TORCHRUN = "torchrun"
+    AZUREML_MPI = "azureml-mpi"
+    MPIRUN = "mpirun"
+    AZUREML_PYTORCH = "azureml-pytorch"
+    AZUREML_TENSORFLOW = "azureml-tensorflow"
+    TF_CONFIG = "tf-config"
+    ENV = "env"
+    SINGLE = "single"
+
+    @property
+    def is_mpi(self) -> bool:
+        """Started by mpirun (Azure's or the user's): every rank has Open MPI's ranks."""
+        return self in (Source.AZUREML_MPI, Source.MPIRUN)
 
 
 class LaunchEnvError(ValueError):
@@ -32,7 +51,7 @@ class LaunchEnv:
     ``tf_config`` is the normalised TF_CONFIG (empty task lists dropped) for TF_CONFIG sources only.
     """
 
-    source: str
+    source: Source
     rank: int
     world_size: int
     local_rank: int
@@ -46,7 +65,12 @@ class LaunchEnv:
 
     def __post_init__(self) -> None:
         # Detectors validate with the launcher's variable names; this is the safety net for
-        # LaunchEnv objects built by hand (tests, other tools), so it names the fields.
+        # LaunchEnv objects built by hand (tests, other tools, JSON), so it names the fields.
+        try:
+            object.__setattr__(self, "source", Source(self.source))
+        except ValueError:
+            raise LaunchEnvError(f"source={self.source!r} is not a launch source: expected one of "
+                                 f"{', '.join(Source)}") from None
         if self.world_size < 1:
             raise LaunchEnvError(f"world_size={self.world_size} is out of range: expected >= 1")
         if not 0 <= self.rank < self.world_size:

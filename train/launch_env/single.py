@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from train.launch_env.model import LaunchEnv
-
-SOURCE = "single"
+from train.launch_env.model import LaunchEnv, Source
 
 
 def from_single(env: Mapping[str, str]) -> LaunchEnv:
     del env  # same signature as the other detectors; nothing to read
     return LaunchEnv(
-        source=SOURCE,
+        source=Source.SINGLE,
         rank=0,
         world_size=1,
         local_rank=0,

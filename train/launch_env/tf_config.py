@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from train.launch_env import _read
-from train.launch_env.model import LaunchEnv, LaunchEnvError
+from train.launch_env.model import LaunchEnv, LaunchEnvError, Source
 
 VARIABLE = "TF_CONFIG"
 TASK_TYPE_ORDER = ("chief", "worker", "ps", "evaluator")
@@ -68,7 +68,7 @@ def from_tf_config(env: Mapping[str, str]) -> LaunchEnv | None:
     cloud = config.get("environment") == "cloud" or _read.has_azure_markers(env)
 
     return LaunchEnv(
-        source="azureml-tensorflow" if cloud else "tf-config",
+        source=Source.AZUREML_TENSORFLOW if cloud else Source.TF_CONFIG,
         rank=rank,
         world_size=len(tasks),
         local_rank=hosts[:rank].count(my_host),

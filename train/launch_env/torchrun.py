@@ -13,9 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from train.launch_env import _read
-from train.launch_env.model import LaunchEnv
-
-SOURCE = "torchrun"
+from train.launch_env.model import LaunchEnv, Source
 
 
 def from_torchrun(env: Mapping[str, str]) -> LaunchEnv | None:
@@ -31,7 +29,7 @@ def from_torchrun(env: Mapping[str, str]) -> LaunchEnv | None:
     _read.check_below("LOCAL_RANK", local_rank, "LOCAL_WORLD_SIZE", local_world_size)
 
     return LaunchEnv(
-        source=SOURCE,
+        source=Source.TORCHRUN,
         rank=rank,
         world_size=world_size,
         local_rank=local_rank,

@@ -13,7 +13,6 @@ from train.common.errors import UsageError
 from train.launch_env import LaunchEnv
 
 STRATEGIES = ("auto", "mwms", "ps", "horovod")
-_MPI_SOURCES = ("azureml-mpi", "mpirun")
 
 
 def choose_mode(launch: LaunchEnv, strategy: str = "auto") -> str:
@@ -22,11 +21,11 @@ def choose_mode(launch: LaunchEnv, strategy: str = "auto") -> str:
     if strategy == "auto":
         if tf_config is not None:
             return "ps" if has_ps else "mwms"
-        return "horovod" if launch.source in _MPI_SOURCES else "mwms"
+        return "horovod" if launch.source.is_mpi else "mwms"
     if strategy == "ps" and not has_ps:
         raise UsageError("--strategy ps needs TF_CONFIG with a non-empty cluster.ps list")
     if strategy == "mwms" and has_ps:
         raise UsageError("--strategy mwms: TF_CONFIG lists parameter servers; use --strategy ps or auto")
-    if strategy == "horovod" and launch.source not in _MPI_SOURCES and launch.world_size > 1:
+    if strategy == "horovod" and not launch.source.is_mpi and launch.world_size > 1:
         raise UsageError(f"--strategy horovod runs under mpirun; this launch is {launch.source}")
     return strategy

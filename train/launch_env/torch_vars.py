@@ -1,6 +1,9 @@
-"""Reading torch.distributed's ``env://`` variables when torchrun did not set them.
+"""torch.distributed's ``env://`` variables when torchrun did not set them: Azure ML's
+``distribution: {type: pytorch}`` (`from_azureml_pytorch`) or set by hand (`from_torch_env`).
 
-Shared by `azureml_pytorch` (Azure's ``pytorch`` distribution) and `torch_env` (set by hand).
+The two read the same variables identically; only the Azure marker, and so the source, differs.
+
+## The variables (both)
 Reads: RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, NODE_RANK, AZUREML_NODE_COUNT,
 MASTER_ADDR, MASTER_PORT.
 
@@ -15,6 +18,26 @@ Derivations, where a variable is missing:
 - NODE_RANK: RANK // LOCAL_WORLD_SIZE (ranks laid out node by node, as Azure and torchrun do).
 - MASTER_PORT: 29500 when MASTER_ADDR is set without it.
 MASTER_ADDR is required when WORLD_SIZE > 1: env:// cannot rendezvous without it.
+
+## from_azureml_pytorch
+Reads: RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, NODE_RANK, AZUREML_NODE_COUNT,
+MASTER_ADDR, MASTER_PORT (derived as above), and the names of all
+variables, for the Azure markers ``AZUREML_*`` / ``AZ_BATCH*``.
+
+What marks it: RANK or WORLD_SIZE set, no TORCHELASTIC_RUN_ID (torchrun is detected earlier),
+and an Azure marker. The same variables without a marker are `from_torch_env` (source ``"env"``):
+the numbers are read identically, only the name differs. NODE_RANK alone is not taken as a
+marker because hand-written multi-node setups (and Lightning) use it too.
+
+Azure sets no restart counter for these processes: restart_count is None.
+
+## from_torch_env
+Reads: RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, NODE_RANK, AZUREML_NODE_COUNT,
+MASTER_ADDR, MASTER_PORT (derived as above).
+
+What marks it: RANK or WORLD_SIZE set, and no earlier detector claimed the environment (no
+TORCHELASTIC_RUN_ID, no Open MPI ranks, no Azure marker, no TF_CONFIG). Source ``"env"``.
+A bare ``RANK=0 WORLD_SIZE=1`` is a valid one-process job; a lone LOCAL_RANK is ignored.
 """
 
 from __future__ import annotations
@@ -22,10 +45,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from train.launch_env import _read
-from train.launch_env.model import LaunchEnv, LaunchEnvError
+from train.launch_env.model import LaunchEnv, LaunchEnvError, Source
 
 
-def read_torch_vars(env: Mapping[str, str], *, source: str) -> LaunchEnv:
+def read_torch_vars(env: Mapping[str, str], *, source: Source) -> LaunchEnv:
     world_size = _read.require_int(env, "WORLD_SIZE", minimum=1)
     rank = _read.require_int(env, "RANK")
     _read.check_below("RANK", rank, "WORLD_SIZE", world_size)
@@ -91,3 +114,17 @@ def _local_world_size(env: Mapping[str, str], *, rank: int, world_size: int) -> 
         f"AZUREML_NODE_COUNT (NODE_RANK={node_rank}, LOCAL_RANK={local_rank}, RANK={rank} "
         "show the job spans nodes)"
     )
+
+
+def from_azureml_pytorch(env: Mapping[str, str]) -> LaunchEnv | None:
+    if not (_read.is_set(env, "RANK") or _read.is_set(env, "WORLD_SIZE")):
+        return None
+    if not _read.has_azure_markers(env):
+        return None
+    return read_torch_vars(env, source=Source.AZUREML_PYTORCH)
+
+
+def from_torch_env(env: Mapping[str, str]) -> LaunchEnv | None:
+    if not (_read.is_set(env, "RANK") or _read.is_set(env, "WORLD_SIZE")):
+        return None
+    return read_torch_vars(env, source=Source.ENV)
