@@ -13,9 +13,9 @@ GPUs, /dev/shm size and InfiniBand devices depend on the machine, not the image:
 worst), never failed: the GPU-ready image on a machine without GPUs says WARN and exits 0.
 
 Under a distributed launch (any source train.launch_env recognises with world size > 1) every rank
-also runs a short all-reduce (NCCL on GPUs, else gloo) and rank 0 prints bus bandwidth with
-nccl-tests' definition: algbw = bytes / time, busbw = algbw x 2(n-1)/n, plus each rank's host and
-time, so a slow node shows before training. Reads the launch variables through train.launch_env.
+also runs a short all-reduce (train.pytorch.doctor) and rank 0 prints its bus bandwidth, so a slow
+node shows before training. Reads the launch variables through train.launch_env. The checks of
+torch, Horovod and DeepSpeed are in train.pytorch.doctor; those of the machine are here.
 """
 
 from __future__ import annotations
@@ -24,24 +24,16 @@ import argparse
 import os
 import shutil
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from train.common.health_check import Check, run_briefly
+from train.pytorch.doctor import all_reduce_test, check_deepspeed, check_horovod, check_torch
+
 VERSIONS_FILE = Path("/etc/trainyard/versions.txt")
-SUBPROCESS_TIMEOUT = 30          # seconds for mpirun --version and friends
 SHM_WARN_BYTES = 1 << 30         # below 1 GiB, DataLoader workers and NCCL run out of /dev/shm
 PROG = "python -m train.doctor"
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: str       # OK, WARN, FAIL
-    detail: str
 
 
 def gpu_build(path: Path = VERSIONS_FILE) -> str | None:
@@ -56,38 +48,13 @@ def gpu_build(path: Path = VERSIONS_FILE) -> str | None:
     return None
 
 
-def _run(command: Sequence[str]) -> str:
-    result = subprocess.run(list(command), capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT,
-                            check=False)
-    return (result.stdout + result.stderr).strip()
-
-
-def check_torch(gpu_ready: bool) -> list[Check]:
-    import torch
-
-    checks = [Check("torch", "OK", f"{torch.__version__} (CUDA build {torch.version.cuda or 'none'})")]
-    if gpu_ready and not torch.version.cuda:
-        checks[0] = Check("torch", "FAIL", f"{torch.__version__} has no CUDA build; this GPU-ready image promises one")
-    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    names = ", ".join(torch.cuda.get_device_name(i) for i in range(count))
-    checks.append(Check("gpus", "OK" if count or not gpu_ready else "WARN",
-                        f"{count} visible" + (f": {names}" if names else
-                                              " (this machine has none: GPU code is idle, CPU paths run)")))
-    try:
-        nccl = ".".join(map(str, torch.cuda.nccl.version()))
-        checks.append(Check("nccl", "OK", nccl))
-    except Exception as exc:  # noqa: BLE001 - a CPU-only torch has no NCCL at all
-        checks.append(Check("nccl", "FAIL" if gpu_ready else "OK", f"not available ({exc})"))
-    return checks
-
-
 def check_mpi() -> list[Check]:
     checks = []
     mpirun = shutil.which("mpirun")
     if mpirun is None:
         checks.append(Check("mpi", "FAIL", "mpirun not found on PATH"))
     else:
-        first = _run([mpirun, "--version"]).splitlines()[:1]
+        first = run_briefly([mpirun, "--version"]).splitlines()[:1]
         checks.append(Check("mpi", "OK", f"{mpirun}: {first[0] if first else '?'}"))
     try:
         import mpi4py
@@ -103,40 +70,6 @@ def check_mpi() -> list[Check]:
     checks.append(Check("sshd", "OK" if sshd else "FAIL",
                         sshd or "not found: MPI jobs across nodes need it (openssh-server)"))
     return checks
-
-
-def check_horovod(gpu_ready: bool) -> list[Check]:
-    try:
-        import horovod
-        import horovod.torch as hvd
-    except Exception as exc:  # noqa: BLE001
-        return [Check("horovod", "FAIL", f"{type(exc).__name__}: {exc}")]
-    # nccl_built() is NCCL's version number (0 without NCCL).
-    built = {"pytorch": True, "mpi": bool(hvd.mpi_built()), "gloo": bool(hvd.gloo_built()),
-             "nccl": bool(hvd.nccl_built())}
-    wanted = ["pytorch", "mpi", "gloo"] + (["nccl"] if gpu_ready else [])
-    missing = [name for name in wanted if not built[name]]
-    detail = f"{horovod.__version__}, built with " + ", ".join(n for n, ok in built.items() if ok)
-    if built["nccl"]:
-        detail += " (NCCL GPU operations)"
-    return [Check("horovod", "FAIL" if missing else "OK",
-                  detail + (f"; MISSING {', '.join(missing)}" if missing else ""))]
-
-
-def check_deepspeed(gpu_ready: bool) -> list[Check]:
-    try:
-        import deepspeed
-        from deepspeed.accelerator import get_accelerator
-        from deepspeed.git_version_info import installed_ops
-    except Exception as exc:  # noqa: BLE001
-        return [Check("deepspeed", "FAIL", f"{type(exc).__name__}: {exc}")]
-    prebuilt = sorted(name for name, ok in installed_ops.items() if ok)
-    wanted = ["fused_adam", "cpu_adam"] if gpu_ready else []
-    missing = [name for name in wanted if not installed_ops.get(name)]
-    detail = (f"{deepspeed.__version__}, accelerator {get_accelerator().device_name()}, "
-              f"prebuilt ops: {', '.join(prebuilt) or 'none (JIT only)'}")
-    return [Check("deepspeed", "FAIL" if missing else "OK",
-                  detail + (f"; MISSING prebuilt {', '.join(missing)}" if missing else ""))]
 
 
 def check_shm(path: str = "/dev/shm") -> list[Check]:
@@ -218,60 +151,6 @@ CHECKS: tuple[Callable[[bool], list[Check]], ...] = (
     lambda gpu_ready: check_infiniband(),
     lambda gpu_ready: check_nccl_infiniband(),
 )
-
-
-def bus_bandwidth(size_bytes: int, seconds: float, world_size: int) -> tuple[float, float]:
-    """(algbw, busbw) in bytes/s for one all-reduce, as nccl-tests define them."""
-    algbw = size_bytes / seconds
-    return algbw, algbw * 2 * (world_size - 1) / world_size
-
-
-def all_reduce_test(size_bytes: int, iterations: int) -> list[str]:
-    """Every rank: a timed all-reduce; rank 0 gets the lines to print (others: [])."""
-    import torch
-    import torch.distributed as dist
-
-    from train.launch_env import detect
-    from train.pytorch.backend import choose_backend
-    from train.pytorch.process_group import COLLECTIVE_TIMEOUT
-
-    launch = detect()
-    choice = choose_backend(torch.cuda.is_available(), torch.cuda.device_count(),
-                            launch.local_rank, launch.local_world_size)
-    device = torch.device(choice.device)
-    if device.type == "cuda":
-        torch.cuda.set_device(device)
-    dist.init_process_group(choice.backend, init_method=launch.init_method,
-                            rank=launch.rank, world_size=launch.world_size, timeout=COLLECTIVE_TIMEOUT)
-    try:
-        tensor = torch.ones(size_bytes // 4, dtype=torch.float32, device=device)
-        dist.all_reduce(tensor)   # warm-up: connections, buffers
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        dist.barrier()
-        start = time.perf_counter()
-        for _ in range(iterations):
-            dist.all_reduce(tensor)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        seconds = (time.perf_counter() - start) / iterations
-        ok = bool(torch.allclose(tensor[:4].cpu(), torch.full((4,), float(launch.world_size) ** (iterations + 1))))
-        per_rank = [None] * launch.world_size
-        dist.all_gather_object(per_rank, (socket.gethostname(), launch.rank, seconds, ok))
-    finally:
-        dist.destroy_process_group()
-    if launch.rank != 0:
-        return []
-    slowest = max(entry[2] for entry in per_rank)
-    algbw, busbw = bus_bandwidth(size_bytes, slowest, launch.world_size)
-    lines = [(f"all-reduce: {launch.world_size} ranks, backend {choice.backend}, "
-              f"{size_bytes / 2**20:.0f} MiB x {iterations}: time {slowest * 1e3:.1f} ms, "
-              f"algbw {algbw / 1e9:.3f} GB/s, busbw {busbw / 1e9:.3f} GB/s")]
-    lines += [f"  rank {r} on {h}: {s * 1e3:.1f} ms{'' if ok else ' WRONG RESULT'}"
-              for h, r, s, ok in sorted(per_rank, key=lambda e: e[1])]
-    if not all(entry[3] for entry in per_rank):
-        lines.append("FAIL all-reduce gave a wrong sum on some rank")
-    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
