@@ -11,7 +11,7 @@ restarted on fresh nodes, so checkpoints must go to a declared job output to be 
 
 Nothing here names a file the job would have to carry: the job has no `code:`, so its command must
 work in an empty working directory (DeepSpeed builds its ds_config from flags, see
-train/deepspeed/flags.py).
+train/pytorch/deepspeed/flags.py).
 """
 
 from __future__ import annotations

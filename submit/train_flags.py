@@ -28,7 +28,7 @@ _PLACEMENT_FLAGS = ("--data-dir", "--model-dir")
 def entrypoint_parser(framework: str) -> argparse.ArgumentParser:
     module = entrypoint_module(framework)
     if module == "train.deepspeed":
-        from train.deepspeed.flags import build_deepspeed_parser
+        from train.pytorch.deepspeed.flags import build_deepspeed_parser
 
         return build_deepspeed_parser()
     if module == "train.tensorflow":

@@ -8,8 +8,8 @@ exits, so anything rank 0 still had to do after a peer passed the barrier could 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from train.common.final_line import format_final_line
 from train.common.metrics import Metrics
@@ -25,11 +25,12 @@ class RunSummary:
     steps: int               # finished steps in total, across restarts
     steps_this_run: int
     weights_sha256: str | None = None
+    details: Mapping[str, object] = field(default_factory=dict)   # the strategy's own (zero_stage)
 
     def final_line(self) -> str:
         fields = dict(world_size=self.world_size, accuracy=self.accuracy,
                       samples_per_sec=self.samples_per_sec, steps=self.steps,
-                      steps_this_run=self.steps_this_run)
+                      steps_this_run=self.steps_this_run, **self.details)
         if self.weights_sha256 is not None:
             fields["weights_sha256"] = self.weights_sha256
         return format_final_line(**fields)

@@ -1,12 +1,2 @@
-"""The DeepSpeed entrypoint: `python -m train.deepspeed --help`.
-
-ZeRO stage 0-3 from a ds_config JSON (`--deepspeed_config ds_config.json`, as Azure ML's examples
-pass it) or, without one, from a default config built from the flags (`--zero-stage`, `--batch-size`;
-see flags.py; the Azure job and the compose clusters use it, so the image is all a job needs),
-under Azure ML's `pytorch` or `mpi` distribution, torchrun, mpirun or one process. Same
-datasets, model, metrics, rank-tagged logging and FINAL line as train.pytorch; checkpoints are
-DeepSpeed's own (each rank writes its ZeRO partition), see engine_checkpoints.py.
-
-Named `train.deepspeed`, so inside this package `import deepspeed` still means the library:
-absolute imports only (`from __future__ import annotations` changes nothing there).
-"""
+"""`python -m train.deepspeed`: the name the README and Azure's DeepSpeed jobs use, which lives in
+train.pytorch.deepspeed (it builds on train.pytorch)."""

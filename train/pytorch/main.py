@@ -1,7 +1,9 @@
-"""main(): detect the launch, load data, initialise, load the checkpoint, train, finish.
+"""main(): detect the launch, load data, initialise, load the checkpoint, train, finish: the same for
+DDP, Horovod and DeepSpeed, which differ only in their group (how processes meet) and Strategy.
 
-The finish is train.common.end_of_run's, shared by every framework: rank 0 writes its last
-checkpoint and model, closes the MLflow run and prints the FINAL line before the closing barrier.
+The finish is train.common.end_of_run's, shared by every framework: rank 0 writes the model, closes
+the MLflow run and prints the FINAL line before the closing barrier (the Trainer wrote the last
+checkpoint).
 
 Two other ends: a job whose checkpoint already holds every step says so in one line and trains nothing;
 a peer lost during a distributed run becomes a LostPeerError (one line, exit 3; the traceback goes to
@@ -14,8 +16,6 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-
-import torch
 
 from train.common.checkpoint_store import CheckpointStore
 from train.common.common_flags import TrainConfig
@@ -33,48 +33,32 @@ from train.common.lost_peer import (
 )
 from train.common.metrics import open_metrics
 from train.common.rank_logging import configure_logging
+from train.common.wait_watch import WaitWatch, report_interval
 from train.launch_env import LaunchEnv, detect
+from train.pytorch.ddp import DDPStrategy
 from train.pytorch.model import build_model
 from train.pytorch.process_group import Group, open_process_group
-from train.pytorch.snapshot import RunShape, Snapshot, restore_rng_state, seed_everything
+from train.pytorch.snapshot import RunShape, restore_rng_state, seed_everything
+from train.pytorch.strategy import Strategy
 from train.pytorch.trainer import Trainer
 
 log = logging.getLogger(__name__)
 
 
-def _decodable(payload: bytes) -> bytes:
-    Snapshot.from_bytes(payload)   # raises on a payload that passed its checksum but is no snapshot
-    return payload
+def snapshot_checkpoints(strategy_cls: Callable[[Group, CheckpointStore], Strategy]):
+    """A make_strategy for main(): DDP's and Horovod's checkpoints are rank 0's Snapshot files."""
+    def make(group: Group, config: TrainConfig) -> Strategy:
+        return strategy_cls(group, CheckpointStore(config.checkpoint_dir, keep=config.keep_checkpoints))
+    return make
 
 
-def load_snapshot(store: CheckpointStore, group: Group, shape: RunShape, total_steps: int) -> Snapshot | None:
-    """The newest valid checkpoint, identical on every rank.
-
-    Rank 0 picks and verifies it and sends the bytes to the others: every rank gets the same step
-    even if rank 0's folder changes meanwhile, and ranks on other nodes need no shared file system.
-    """
-    payload: bytes | None = None
-    if group.is_writer:
-        loaded = store.load_latest(_decodable)
-        if loaded is not None:
-            payload = loaded.value
-            if loaded.step < total_steps:
-                log.info("resuming from %s: finished step %d, continuing at step %d",
-                         loaded.path, loaded.step, loaded.step + 1)
-        elif store.steps():
-            log.warning("no usable checkpoint in %s; starting from step 1", store.directory)
-    payload = group.broadcast_from_writer(payload)
-    if payload is None:
-        return None
-    snapshot = Snapshot.from_bytes(payload)
-    snapshot.check_compatible(shape)
-    return snapshot
+ddp_strategy = snapshot_checkpoints(DDPStrategy)
 
 
 def main(config: TrainConfig, env: Mapping[str, str] = os.environ, *,
          open_group: Callable[[LaunchEnv, timedelta], Group] = open_process_group,
-         trainer_cls: type[Trainer] = Trainer) -> int:
-    """Train with DDP; Horovod's entrypoint passes its own group and trainer (train/pytorch/horovod/)."""
+         make_strategy: Callable[[Group, TrainConfig], Strategy] = ddp_strategy) -> int:
+    """Train with DDP; Horovod's and DeepSpeed's entrypoints pass their own group and strategy."""
     launch = detect(env)
     configure_logging(launch.rank, launch.world_size)
     data: ArrayDataset = load_dataset(config.dataset, config.data_dir, config.seed)
@@ -83,7 +67,9 @@ def main(config: TrainConfig, env: Mapping[str, str] = os.environ, *,
     try:
         group = open_group(launch, timedelta(seconds=config.collective_timeout))
         try:
-            status = _train(config, data, group, trainer_cls, progress)
+            with WaitWatch(group.rank, group.world_size, progress, open_board=group.wait_board(),
+                           collective_timeout=group.collective_timeout, every=report_interval(env)):
+                status = _train(config, data, make_strategy(group, config), progress)
         except BaseException:
             _close_after_failure(group)
             raise
@@ -110,48 +96,40 @@ def _lost_peer(exc: Exception, rank: int, config: TrainConfig, progress: RunProg
     return LostPeerError(rank, lost, progress, is_timeout(exc), debug_log)
 
 
-def _train(config: TrainConfig, data: ArrayDataset, group: Group,
-           trainer_cls: type[Trainer] = Trainer, progress: RunProgress | None = None) -> int:
-    progress = progress or RunProgress()
+def _train(config: TrainConfig, data: ArrayDataset, strategy: Strategy, progress: RunProgress) -> int:
+    group = strategy.group
     # Who is who, so that an address in a later error names a rank and a host.
     progress.phase = "the exchange of host names"
     progress.peers = PeerDirectory.of(group.all_gather_object(local_identity(group.rank)))
-    plan = ShardPlan(len(data.train_y), group.rank, group.world_size, config.batch_size, config.seed)
-    shape = RunShape(data.name, group.world_size, config.batch_size, plan.steps_per_epoch, config.seed)
-    store = CheckpointStore(config.checkpoint_dir, keep=config.keep_checkpoints)
+    batch_size = strategy.batch_size(config)
+    plan = ShardPlan(len(data.train_y), group.rank, group.world_size, batch_size, config.seed)
+    shape = RunShape(data.name, group.world_size, batch_size, plan.steps_per_epoch, config.seed)
     total_steps = config.total_steps(plan.steps_per_epoch)
     progress.phase = "the loading of the checkpoint"
-    snapshot = load_snapshot(store, group, shape, total_steps)
-    if snapshot is not None and snapshot.finished_steps >= total_steps:
+    resumed = strategy.start(build_model(data.sample_shape, data.num_classes), config, shape, total_steps)
+    if resumed is not None and resumed.finished_steps >= total_steps:
         if group.is_writer:
-            _say_already_finished(snapshot.finished_steps, config)
+            _say_already_finished(resumed.finished_steps, config)
         return 0
-
-    model = build_model(data.sample_shape, data.num_classes).to(group.device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=config.learning_rate, momentum=config.momentum)
-    if snapshot is not None:
-        model.load_state_dict(snapshot.model_state)
-        optimizer.load_state_dict(snapshot.optimizer_state)
-        restore_rng_state(snapshot.rng_state)
-        epoch, batch = divmod(snapshot.finished_steps, plan.steps_per_epoch)
-        log.info("resumed at step %d (epoch %d, batch %d of %d)", snapshot.finished_steps + 1,
+    if resumed is not None:
+        restore_rng_state(resumed.rng_state)
+        epoch, batch = divmod(resumed.finished_steps, plan.steps_per_epoch)
+        log.info("resumed at step %d (epoch %d, batch %d of %d)", resumed.finished_steps + 1,
                  epoch + 1, batch + 1, plan.steps_per_epoch)
 
-    metrics = open_metrics(group.is_writer, config.model_dir,
-                           snapshot.mlflow_run_id if snapshot else None)
-    metrics.log_params({"dataset": data.name, "world_size": group.world_size, "backend": group.backend,
-                        "epochs": config.epochs, "batch_size": config.batch_size,
-                        "learning_rate": config.learning_rate, "momentum": config.momentum,
-                        "seed": config.seed})
-    trainer = trainer_cls(config, data, model, optimizer, group, plan, store, metrics,
-                          finished_steps=snapshot.finished_steps if snapshot else 0, progress=progress)
+    metrics = open_metrics(group.is_writer, config.model_dir, resumed.mlflow_run_id if resumed else None)
+    metrics.log_params({"dataset": data.name, "world_size": group.world_size, "epochs": config.epochs,
+                        "batch_size": batch_size, "seed": config.seed, **strategy.params(config)})
+    trainer = Trainer(config, data, strategy, plan, shape, metrics,
+                      finished_steps=resumed.finished_steps if resumed else 0, progress=progress)
     log.info("training %s: %d train / %d test samples, %d steps per epoch, %d steps in total",
              data.name, len(data.train_y), len(data.test_y), plan.steps_per_epoch, trainer.total_steps)
     result = trainer.train()
 
     summary = RunSummary(world_size=group.world_size, accuracy=result.accuracy,
                          samples_per_sec=result.samples_per_sec, steps=result.finished_steps,
-                         steps_this_run=result.steps_this_run, weights_sha256=result.weights_sha256)
+                         steps_this_run=result.steps_this_run, weights_sha256=result.weights_sha256,
+                         details=strategy.final_fields())
     return end_run(summary, is_writer=group.is_writer, save=trainer.save_final, metrics=metrics,
                    barrier=group.barrier, extra_metrics={"final_samples_per_sec": result.samples_per_sec})
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 import torch
@@ -19,14 +20,14 @@ import torch.distributed as dist
 
 from train.common.common_flags import DEFAULT_COLLECTIVE_TIMEOUT
 from train.common.errors import UsageError
-from train.launch_env import LaunchEnv
+from train.launch_env import LaunchEnv, Source
 from train.pytorch.backend import BackendChoice, choose_backend
 
 log = logging.getLogger(__name__)
 
 # The collective timeout is the --collective-timeout flag (train.common.common_flags says why its
 # default is 10 minutes) and reaches ProcessGroup through open_process_group. This constant is its
-# default, kept for the callers that do not take the flag yet (train.deepspeed, train.doctor).
+# default, kept for train.doctor, which does not take the flag.
 COLLECTIVE_TIMEOUT = timedelta(seconds=DEFAULT_COLLECTIVE_TIMEOUT)
 # At the very end, ranks other than 0 wait up to this long for rank 0 to exit first (see close()).
 WRITER_EXIT_TIMEOUT = timedelta(seconds=60)
@@ -74,26 +75,52 @@ class Group:
         """Leave the group. clean=False after a failure: skip anything that waits for peers."""
         raise NotImplementedError
 
+    def wait_board(self) -> Callable[[], object] | None:
+        """Opens the board on which ranks tell each other what they wait in (train.common.wait_watch);
+        None where there is no store to share."""
+        return None
+
+    @property
+    def collective_timeout(self) -> float | None:
+        """Seconds a collective may wait for a peer before failing, where this group sets it."""
+        return None
+
+
+def init_process_group(backend: str, init_method: str, rank: int, world_size: int, timeout: timedelta) -> None:
+    dist.init_process_group(backend=backend, init_method=init_method, rank=rank, world_size=world_size,
+                            timeout=timeout)
+
+
+def local_init_method() -> str:
+    """A rendezvous address for a world of one: a free port on this machine."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"tcp://127.0.0.1:{sock.getsockname()[1]}"
+
 
 class ProcessGroup(Group):
-    """torch.distributed from the launch; collectives are no-ops in a world of one."""
+    """torch.distributed from the launch; collectives are no-ops in a world of one.
 
-    def __init__(self, launch: LaunchEnv, choice: BackendChoice, timeout: timedelta) -> None:
+    `start` starts torch.distributed (default: init_process_group, skipped in a world of one);
+    DeepSpeed passes its init_distributed, which needs a group even for one process."""
+
+    def __init__(self, launch: LaunchEnv, choice: BackendChoice, timeout: timedelta,
+                 start: Callable[[str, str, int, int, timedelta], None] | None = None) -> None:
         super().__init__(launch.rank, launch.world_size, torch.device(choice.device), choice.backend)
         self._initialised = False
+        self._timeout = timeout
         # Rank 0 hosts the rendezvous store, except under torchrun, whose agent hosts it.
-        self._writer_hosts_store = launch.source != "torchrun"
+        self._writer_hosts_store = launch.source != Source.TORCHRUN
         self._store_address = (launch.master_addr, launch.master_port)
-        if launch.world_size == 1:
+        if launch.world_size == 1 and start is None:
             return
-        if launch.init_method is None:
+        init_method = launch.init_method or (local_init_method() if launch.world_size == 1 else None)
+        if init_method is None:
             raise UsageError(f"launch source {launch.source!r} gives world size {launch.world_size} "
                              "but no rendezvous address (MASTER_ADDR/MASTER_PORT)")
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
-        dist.init_process_group(
-            backend=choice.backend, init_method=launch.init_method,
-            rank=launch.rank, world_size=launch.world_size, timeout=timeout)
+        (start or init_process_group)(choice.backend, init_method, launch.rank, launch.world_size, timeout)
         self._initialised = True
 
     def barrier(self) -> None:
@@ -119,6 +146,17 @@ class ProcessGroup(Group):
         gathered: list = [None] * self.world_size
         dist.all_gather_object(gathered, obj)
         return gathered
+
+    def wait_board(self) -> Callable[[], object] | None:
+        if not self._initialised or self.world_size == 1 or not all(self._store_address):
+            return None
+        from train.pytorch.store_board import StoreBoard
+        host, port = self._store_address
+        return lambda: StoreBoard(host, port)
+
+    @property
+    def collective_timeout(self) -> float | None:
+        return self._timeout.total_seconds()
 
     def close(self, *, clean: bool = True) -> None:
         if not self._initialised:
@@ -153,9 +191,12 @@ class ProcessGroup(Group):
             log.debug("rank 0 has exited (%s)", type(exc).__name__)
 
 
-def open_process_group(launch: LaunchEnv, timeout: timedelta) -> ProcessGroup:
-    choice = choose_backend(torch.cuda.is_available(), torch.cuda.device_count(),
-                            launch.local_rank, launch.local_world_size)
+def open_process_group(launch: LaunchEnv, timeout: timedelta, *, choice: BackendChoice | None = None,
+                       start: Callable[[str, str, int, int, timedelta], None] | None = None) -> ProcessGroup:
+    """The job's process group, with a line on where this process is; `choice` and `start` are
+    DeepSpeed's (train.pytorch.deepspeed.group)."""
+    choice = choice or choose_backend(torch.cuda.is_available(), torch.cuda.device_count(),
+                                      launch.local_rank, launch.local_world_size)
     threads = limit_cpu_threads(launch.local_world_size) if choice.device == "cpu" else None
     log.info("launch source %s: rank %d of %d (local %d of %d, node %d), master %s:%s",
              launch.source, launch.rank, launch.world_size, launch.local_rank,
@@ -165,4 +206,4 @@ def open_process_group(launch: LaunchEnv, timeout: timedelta) -> ProcessGroup:
     if launch.world_size > 1:
         log.info("collective timeout %.0f s (--collective-timeout, TRAINYARD_COLLECTIVE_TIMEOUT)",
                  timeout.total_seconds())
-    return ProcessGroup(launch, choice, timeout)
+    return ProcessGroup(launch, choice, timeout, start)

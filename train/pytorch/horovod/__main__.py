@@ -15,9 +15,10 @@ def run(argv: list[str] | None = None) -> int:
     config = config_from_args(parser.parse_args(argv))   # exits 2 on bad flags
     # After parsing: --help must not wait for torch and Horovod to import.
     from train.pytorch.horovod.group import open_horovod_group
-    from train.pytorch.horovod.trainer import HorovodTrainer
-    from train.pytorch.main import main
-    return run_main(lambda: main(config, open_group=open_horovod_group, trainer_cls=HorovodTrainer))
+    from train.pytorch.horovod.strategy import HorovodStrategy
+    from train.pytorch.main import main, snapshot_checkpoints
+    return run_main(lambda: main(config, open_group=open_horovod_group,
+                                 make_strategy=snapshot_checkpoints(HorovodStrategy)))
 
 
 if __name__ == "__main__":

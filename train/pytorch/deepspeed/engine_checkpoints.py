@@ -15,7 +15,6 @@ import dataclasses
 import logging
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,11 @@ import torch
 
 from train.common.errors import UsageError
 from train.pytorch.snapshot import RunShape
+from train.pytorch.strategy import Resumed
 
 log = logging.getLogger(__name__)
 
 _TAG = re.compile(r"^step-(\d{8,})$")
-
-
-@dataclass(frozen=True)
-class Resumed:
-    finished_steps: int
-    rng_state: dict[str, Any]
-    mlflow_run_id: str | None
 
 
 def tag_for(step: int) -> str:
@@ -48,10 +41,20 @@ class EngineCheckpoints:
         self.is_writer = is_writer
 
     def steps(self) -> list[int]:
-        if not self.directory.is_dir():
+        """Steps of complete checkpoints: those up to the one `latest` names (a later folder is a save
+        that was interrupted, which a resumed run writes again when it reaches that step)."""
+        newest = self._latest_step()
+        if newest is None:
             return []
         found = (_TAG.match(p.name) for p in self.directory.iterdir() if p.is_dir())
-        return sorted(int(m.group(1)) for m in found if m)
+        return sorted(step for step in (int(m.group(1)) for m in found if m) if step <= newest)
+
+    def _latest_step(self) -> int | None:
+        try:
+            found = _TAG.match((self.directory / "latest").read_text().strip())
+        except OSError:
+            return None
+        return int(found.group(1)) if found else None
 
     def save(self, step: int, shape: RunShape, rng_state: dict[str, Any], mlflow_run_id: str | None) -> None:
         # Every rank calls it: each writes its own partition.
@@ -75,6 +78,6 @@ class EngineCheckpoints:
         if saved != shape:
             raise UsageError(f"checkpoint {path} was written by a run with {saved}, this run has {shape}: "
                              "resume with the same flags and world size, or use a new --model-dir")
-        log.info("resumed from %s: finished step %d", path, client_state["finished_steps"])
-        return Resumed(client_state["finished_steps"], client_state["rng_state"],
-                       client_state.get("mlflow_run_id"))
+        step = client_state["finished_steps"]
+        log.info("resuming from %s: finished step %d, continuing at step %d", path, step, step + 1)
+        return Resumed(step, client_state["rng_state"], client_state.get("mlflow_run_id"))

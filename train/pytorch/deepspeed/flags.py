@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from train.common.common_flags import TrainConfig, build_parser, config_from_args
+from train.common.common_flags import TrainConfig, add_collective_timeout_flag, build_parser, config_from_args
 from train.common.errors import UsageError
 
 ZERO_STAGES = (0, 1, 2, 3)
@@ -56,6 +56,7 @@ def build_deepspeed_parser() -> argparse.ArgumentParser:
     # work, not needed here (the launch environment gives the local rank).
     add("--deepspeed", action="store_true", help=argparse.SUPPRESS)
     add("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
+    add_collective_timeout_flag(parser)
     return parser
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
 from collections.abc import MutableMapping
 
 from train.launch import launch_env_for
@@ -32,18 +31,6 @@ def prepare_environment(launch: LaunchEnv, choice: BackendChoice,
         added["DS_ACCELERATOR"] = "cpu"
     environ.update(added)
     return added
-
-
-def rendezvous(launch: LaunchEnv) -> str:
-    """tcp:// address for torch.distributed: the launch's, or a free local port for one process."""
-    if launch.world_size > 1:
-        if not launch.master_addr or not launch.master_port:
-            raise ValueError(f"launch source {launch.source!r} has no MASTER_ADDR/MASTER_PORT")
-        host = f"[{launch.master_addr}]" if ":" in launch.master_addr else launch.master_addr
-        return f"tcp://{host}:{launch.master_port}"
-    with socket.socket() as sock:   # a world of one still needs a process group for DeepSpeed
-        sock.bind(("127.0.0.1", 0))
-        return f"tcp://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def avoid_unbuildable_shm_op() -> None:

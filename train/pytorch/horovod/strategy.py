@@ -1,15 +1,15 @@
-"""train.pytorch's Trainer with Horovod averaging gradients in the optimizer instead of DDP."""
+"""Horovod for PyTorch: gradients averaged in the optimizer (hvd.DistributedOptimizer), not by DDP."""
 
 from __future__ import annotations
 
 import horovod.torch as hvd
 from torch import nn
 
-from train.pytorch.trainer import Trainer
+from train.pytorch.snapshot_strategy import SnapshotStrategy
 
 
-class HorovodTrainer(Trainer):
-    def _wrap_for_training(self, model: nn.Module) -> nn.Module:
+class HorovodStrategy(SnapshotStrategy):
+    def _wrap(self, model: nn.Module) -> nn.Module:
         # hvd.DistributedOptimizer is a new optimizer over the same parameter groups but with an
         # EMPTY state: carry over what a resumed snapshot loaded into the plain one (momentum).
         wrapped = hvd.DistributedOptimizer(self.optimizer, named_parameters=model.named_parameters())
