@@ -85,8 +85,16 @@ class FaultCluster(ComposeCluster):
 
 
 def checkpoint_steps(outputs: Path) -> list[int]:
-    names = (outputs / "checkpoints").glob("step-*.ckpt")
-    return sorted(int(re.fullmatch(r"step-(\d+)\.ckpt", p.name).group(1)) for p in names)
+    """Steps with a complete checkpoint: DDP's and Horovod's step-N.ckpt files, DeepSpeed's step-N
+    folders up to the one its `latest` file names (a later one is an interrupted save)."""
+    checkpoints = outputs / "checkpoints"
+    steps = [int(re.fullmatch(r"step-(\d+)\.ckpt", p.name).group(1)) for p in checkpoints.glob("step-*.ckpt")]
+    latest = checkpoints / "deepspeed" / "latest"
+    if latest.is_file():
+        newest = int(latest.read_text().strip().removeprefix("step-"))
+        steps += [step for p in (checkpoints / "deepspeed").glob("step-*")
+                  if (step := int(p.name.removeprefix("step-"))) <= newest]
+    return sorted(steps)
 
 
 def progress_steps(output: str) -> list[int]:

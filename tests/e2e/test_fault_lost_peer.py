@@ -4,7 +4,7 @@ Two nodes with Azure's `pytorch` distribution variables (compose.yaml), detached
 compose's abort flag (see fault_cluster.py). The line must name the lost rank and host, and the
 checkpoint a restart resumes from, which must be the newest checkpoint file on disk; the traceback
 goes to the debug log, not the screen. Killing node 1 is short and runs in `make test`; killing
-node 0 (rank 1 loses the writer) runs in `make faults`.
+node 0 (rank 1 loses the writer), and DeepSpeed's case (the same Trainer, ZeRO-2), run in `make faults`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from tests.e2e.fault_cluster import FaultCluster, checkpoint_steps, progress_ste
 from tests.required_image import require_image
 
 # digits, 2 ranks x 32: 23 steps per epoch. Slow steps so the kill lands mid-run.
-COMMAND = ["python", "-m", "train.pytorch", "--dataset", "digits", "--epochs", "3", "--print-freq", "1",
-           "--checkpoint-every", "5", "--step-delay", "0.5"]
+FLAGS = ["--dataset", "digits", "--epochs", "3", "--print-freq", "1", "--checkpoint-every", "5", "--step-delay", "0.5"]
+COMMAND = ["python", "-m", "train.pytorch", *FLAGS]
+DEEPSPEED_COMMAND = ["python", "-m", "train.deepspeed", "--zero-stage", "2", *FLAGS]
 EXIT_LOST_PEER = 3
 # A closed connection is noticed at once; the rest is the next collective and exiting.
 EXIT_WITHIN = 60
@@ -32,9 +33,10 @@ def _pytorch_image_built() -> None:
     require_image(PYTORCH_IMAGE)
 
 
-def run_and_kill(tmp_path: Path, killed: str, survivor: str, fault_figures) -> None:
+def run_and_kill(tmp_path: Path, killed: str, survivor: str, fault_figures, command=COMMAND,
+                 job: str = "pytorch DDP") -> None:
     outputs = make_writable(tmp_path / "outputs")
-    override = write_override(tmp_path / "faults.yaml", COMMAND, {})
+    override = write_override(tmp_path / "faults.yaml", command, {})
     with FaultCluster(outputs, override) as cluster:
         cluster.start()
         # After the first checkpoint, so that the line has a step to name.
@@ -61,7 +63,7 @@ def run_and_kill(tmp_path: Path, killed: str, survivor: str, fault_figures) -> N
     assert debug_log == f"outputs/debug/rank-{survivor_rank}.log", errors[0]
     assert "Traceback (most recent call last)" in (outputs / "debug" / f"rank-{survivor_rank}.log").read_text()
 
-    fault_figures.record(f"docker kill {killed} (DDP, 2 nodes)", "pytorch DDP",
+    fault_figures.record(f"docker kill {killed} ({job}, 2 nodes)", job,
                          f"{survivor} exit {status}, one line", seconds, steps_lost=reached - newest)
 
 
@@ -72,3 +74,9 @@ def test_killed_node_1_is_named_by_node_0(tmp_path, fault_figures):
 @pytest.mark.faults
 def test_killed_node_0_is_named_by_node_1(tmp_path, fault_figures):
     run_and_kill(tmp_path, killed="node-0", survivor="node-1", fault_figures=fault_figures)
+
+
+@pytest.mark.faults
+def test_deepspeed_killed_node_1_is_named_by_node_0(tmp_path, fault_figures):
+    run_and_kill(tmp_path, killed="node-1", survivor="node-0", fault_figures=fault_figures,
+                 command=DEEPSPEED_COMMAND, job="DeepSpeed ZeRO-2")

@@ -1,5 +1,5 @@
-"""Preempted again and again: a 2-node DDP job loses a random node at a random step three times, is
-restarted each time, and ends with weights bit-identical to an uninterrupted run.
+"""Preempted again and again: a 2-node job (DDP, and DeepSpeed ZeRO-2) loses a random node at a random
+step three times, is restarted each time, and ends with weights bit-identical to an uninterrupted run.
 
 Like a low-priority Azure job: the kill sends no signal (`docker kill`), the survivor exits on its own
 (one line, status 3) and the job restarts from its checkpoints with the same outputs. The random
@@ -22,8 +22,9 @@ from tests.required_image import require_image
 
 pytestmark = pytest.mark.faults
 
-FLAGS = ["python", "-m", "train.pytorch", "--dataset", "digits", "--epochs", "3", "--seed", "5",
-         "--print-freq", "1", "--checkpoint-every", "5"]
+FLAGS = ["--dataset", "digits", "--epochs", "3", "--seed", "5", "--print-freq", "1", "--checkpoint-every", "5"]
+JOBS = {"pytorch DDP": ["python", "-m", "train.pytorch"],
+        "DeepSpeed ZeRO-2": ["python", "-m", "train.deepspeed", "--zero-stage", "2"]}
 UP = ("up", "--abort-on-container-exit", "--exit-code-from", "node-0", "node-0", "node-1")
 KILLS = 3
 TOTAL_STEPS = 69            # digits, 2 ranks x 32: 23 steps per epoch
@@ -49,19 +50,21 @@ def wait_for_step(cluster: FaultCluster, step: int, timeout: float) -> int:
     raise AssertionError(f"node-0 did not reach step {step} in {timeout}s:\n{cluster.logs('node-0')[-4000:]}")
 
 
-def test_three_preemptions_end_with_the_weights_of_an_uninterrupted_run(tmp_path, fault_figures):
+@pytest.mark.parametrize("job", sorted(JOBS))
+def test_three_preemptions_end_with_the_weights_of_an_uninterrupted_run(tmp_path, fault_figures, job):
     seed = int(os.environ.get("TRAINYARD_FAULT_SEED", time.time_ns() % 10_000))
     print(f"TRAINYARD_FAULT_SEED={seed}")
     chance = random.Random(seed)
+    command = [*JOBS[job], *FLAGS]
 
     reference_outputs = make_writable(tmp_path / "reference")
-    with FaultCluster(reference_outputs, write_override(tmp_path / "reference.yaml", FLAGS, {})) as cluster:
+    with FaultCluster(reference_outputs, write_override(tmp_path / "reference.yaml", command, {})) as cluster:
         reference = cluster.run(*UP, timeout=600)
     assert reference.returncode == 0, reference.stdout[-4000:]
     expected = compose_final(reference.stdout)["weights_sha256"]
 
     outputs = make_writable(tmp_path / "outputs")
-    slow = write_override(tmp_path / "slow.yaml", [*FLAGS, "--step-delay", "0.3"], {})
+    slow = write_override(tmp_path / "slow.yaml", [*command, "--step-delay", "0.3"], {})
     resume = 0
     for kill in range(KILLS):
         with FaultCluster(outputs, slow) as cluster:
@@ -82,11 +85,11 @@ def test_three_preemptions_end_with_the_weights_of_an_uninterrupted_run(tmp_path
         newest = max(checkpoint_steps(outputs) or [0])
         assert newest >= resume, f"checkpoints went backwards: {resume} -> {newest}"
         fault_figures.record(f"preemption {kill + 1}/{KILLS}: docker kill {victim} at step ~{reached} "
-                             f"(seed {seed})", "pytorch DDP", f"{survivor} exit {status}", seconds,
+                             f"(seed {seed})", job, f"{survivor} exit {status}", seconds,
                              steps_lost=reached - newest)
         resume = newest
 
-    with FaultCluster(outputs, write_override(tmp_path / "last.yaml", FLAGS, {})) as cluster:
+    with FaultCluster(outputs, write_override(tmp_path / "last.yaml", command, {})) as cluster:
         started = time.monotonic()
         last = cluster.run(*UP, timeout=600)
         seconds = time.monotonic() - started
@@ -95,7 +98,7 @@ def test_three_preemptions_end_with_the_weights_of_an_uninterrupted_run(tmp_path
     final = compose_final(last.stdout)
     assert final["steps"] == str(TOTAL_STEPS)
     match = final["weights_sha256"] == expected
-    fault_figures.record(f"after {KILLS} preemptions (seed {seed}): restart to the end", "pytorch DDP",
+    fault_figures.record(f"after {KILLS} preemptions (seed {seed}): restart to the end", job,
                          "exit 0", seconds, steps_lost=None, weights_match=match)
     assert match, f"weights differ from the uninterrupted run's (seed {seed})"
     assert re.search(r"FINAL .*\bsteps_this_run=(\d+)", last.stdout)

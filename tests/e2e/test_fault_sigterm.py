@@ -70,9 +70,11 @@ def test_docker_stop_checkpoints_and_the_restart_continues(tmp_path, fault_figur
                          seconds, steps_lost=0, weights_match=match)
 
 
-def test_compose_stop_stops_both_nodes_after_the_same_step(tmp_path, fault_figures):
+@pytest.mark.parametrize("job, entrypoint", [("pytorch DDP", ["train.pytorch"]),
+                                             ("DeepSpeed ZeRO-2", ["train.deepspeed", "--zero-stage", "2"])])
+def test_compose_stop_stops_both_nodes_after_the_same_step(tmp_path, fault_figures, job, entrypoint):
     outputs = make_writable(tmp_path / "outputs")
-    command = ["python", "-m", "train.pytorch", "--dataset", "digits", "--epochs", "3", "--print-freq", "1",
+    command = ["python", "-m", *entrypoint, "--dataset", "digits", "--epochs", "3", "--print-freq", "1",
                "--checkpoint-every", "50", "--step-delay", "0.3"]
     with FaultCluster(outputs, write_override(tmp_path / "faults.yaml", command, {})) as cluster:
         cluster.start()
@@ -90,5 +92,5 @@ def test_compose_stop_stops_both_nodes_after_the_same_step(tmp_path, fault_figur
     steps = {node: int(line.group(2)) for node, line in lines.items()}
     assert steps["node-0"] == steps["node-1"], f"the nodes stopped after different steps: {steps}"
     assert steps["node-0"] in checkpoint_steps(outputs), checkpoint_steps(outputs)
-    fault_figures.record("compose stop (SIGTERM), 2 nodes", "pytorch DDP", "both exit 143, same step",
+    fault_figures.record("compose stop (SIGTERM), 2 nodes", job, "both exit 143, same step",
                          seconds, steps_lost=0)

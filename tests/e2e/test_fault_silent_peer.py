@@ -1,8 +1,10 @@
 """A node that stops answering without closing its sockets (`docker pause`): the other node gives
-up after the collective timeout (TRAINYARD_COLLECTIVE_TIMEOUT, here 20 s) plus at most 30 s, in one line."""
+up after the collective timeout (TRAINYARD_COLLECTIVE_TIMEOUT, here 20 s) plus at most 30 s, in one line;
+while it waits it names the rank it waits for (TRAINYARD_WAIT_REPORT_EVERY, here every 6 s, else 60)."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -14,6 +16,7 @@ from tests.required_image import require_image
 pytestmark = pytest.mark.faults
 
 TIMEOUT = 20
+REPORT_EVERY = 6
 COMMAND = ["python", "-m", "train.pytorch", "--dataset", "digits", "--epochs", "3", "--print-freq", "1",
            "--checkpoint-every", "5", "--step-delay", "0.5"]
 
@@ -25,7 +28,8 @@ def _pytorch_image_built() -> None:
 
 def test_paused_node_1_fails_node_0_within_the_collective_timeout(tmp_path, fault_figures):
     outputs = make_writable(tmp_path / "outputs")
-    override = write_override(tmp_path / "faults.yaml", COMMAND, {"TRAINYARD_COLLECTIVE_TIMEOUT": str(TIMEOUT)})
+    override = write_override(tmp_path / "faults.yaml", COMMAND, {"TRAINYARD_COLLECTIVE_TIMEOUT": str(TIMEOUT),
+                                                                       "TRAINYARD_WAIT_REPORT_EVERY": str(REPORT_EVERY)})
     with FaultCluster(outputs, override) as cluster:
         cluster.start()
         cluster.wait_for_log("node-0", r"checkpoint \S+ written \(finished step 5\)", timeout=180)
@@ -41,5 +45,8 @@ def test_paused_node_1_fails_node_0_within_the_collective_timeout(tmp_path, faul
     assert len(errors) == 1 and "stopped answering (collective timeout)" in errors[0], errors
     newest = max(checkpoint_steps(outputs))
     assert f"checkpoint of step {newest} " in errors[0], errors[0]
+    waiting = re.findall(r"rank 0: waiting for (.*) since \S+ UTC, in step (\d+); the collective timeout \(20 s\)", output)
+    assert len(waiting) >= 2, f"no waiting line every {REPORT_EVERY} s:\n{output[-4000:]}"
+    assert waiting[0][0].startswith("rank 1 (node-1; its last report: "), waiting
     fault_figures.record(f"docker pause node-1 (timeout {TIMEOUT} s)", "pytorch DDP", "node-0 exit 3, one line",
                          seconds, steps_lost=max(progress_steps(output)) - newest)

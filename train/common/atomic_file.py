@@ -2,13 +2,20 @@
 
 Temporary file in the same folder (rename is atomic only within one file system), fsync, rename,
 then fsync the folder so the rename itself is durable: a preempted node leaves no torn files.
+A full disk leaves the old file as it was and no temporary file, and says what was needed.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+from train.common.errors import NoSpaceError
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -30,8 +37,12 @@ def atomic_write_bytes(path: Path, *chunks: bytes, tmp_prefix: str | None = None
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+            needed, free = sum(len(chunk) for chunk in chunks), shutil.disk_usage(path.parent).free
+            raise NoSpaceError(f"no space left in {path.parent} to write {path.name}: it needs {needed:,} bytes "
+                               f"and {free:,} are free") from exc
         raise
     fsync_dir(path.parent)
     return path

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from train.common.atomic_file import atomic_write_bytes
+from train.common.errors import NoSpaceError
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,15 @@ class CheckpointStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._remove_stale_temporaries()
         header = _MAGIC + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n"
-        final = atomic_write_bytes(self.path_for(step), header, payload,
-                                   tmp_prefix=f"{_TMP_PREFIX}{step:08d}-")
+        try:
+            final = atomic_write_bytes(self.path_for(step), header, payload,
+                                       tmp_prefix=f"{_TMP_PREFIX}{step:08d}-")
+        except NoSpaceError as exc:
+            # Nothing is pruned before a new checkpoint is whole: the older ones are still there.
+            kept = self.steps()
+            previous = f"the checkpoint of step {kept[-1]} is intact" if kept else "there is no earlier checkpoint"
+            raise NoSpaceError(f"{exc}; {previous}. Free space there, or give a --model-dir on a larger "
+                               "disk, and start the job again") from exc
         self._prune()
         return final
 

@@ -9,3 +9,8 @@ EXIT_USAGE = 2
 
 class UsageError(Exception):
     """Bad input from the command line, the environment or the data directory."""
+
+
+class NoSpaceError(UsageError):
+    """A write failed because its file system is full (or the user's quota is): the message names
+    the folder and the bytes the write needed; the entrypoint ends with it in one line, exit 2."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import re
 import socket
+import time
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -111,11 +112,15 @@ class PeerDirectory:
             return f"the peer at {addresses[0]}"
         return "a peer (the error names none)"
 
+    def host_of(self, rank: int) -> str | None:
+        return next((peer.host for peer in self.peers if peer.rank == rank), None)
+
 
 @dataclass
 class RunProgress:
     """Where a run is, kept up to date by the trainer, for the line a failure prints.
 
+    phase: what the run does now ("step 43"); setting it stamps phase_started (see wait_watch).
     resume_step: the newest checkpoint that this rank knows rank 0 finished writing, i.e. where a
     restart continues; 0 means there is none (a restart starts at step 1), None that it is not known yet.
     pending_step: a newer checkpoint rank 0 was due to write that this rank cannot confirm yet (only
@@ -127,6 +132,12 @@ class RunProgress:
     resume_step: int | None = None
     pending_step: int | None = None
     peers: PeerDirectory = field(default_factory=PeerDirectory)
+    phase_started: float = field(init=False)   # time.time() when `phase` was last changed
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "phase":
+            object.__setattr__(self, "phase_started", time.time())
+        object.__setattr__(self, name, value)
 
     def resume_text(self) -> str:
         if self.pending_step is not None:
