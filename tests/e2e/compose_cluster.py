@@ -44,6 +44,10 @@ class ComposeCluster:
                       *[arg for f in files for arg in ("-f", str(f))]]
         self._env = {**os.environ, "OUTPUTS_DIR": str(outputs), "NODES": str(nodes)}
 
+    def set_args(self, args: str) -> None:
+        """Extra training flags for every node's command (compose files append ${ARGS:-})."""
+        self._env["ARGS"] = args
+
     def run(self, *args: str, timeout: float) -> subprocess.CompletedProcess:
         command = [*self._base, *args]
         try:

@@ -30,9 +30,10 @@ class TensorFlowCluster(ComposeCluster):
                       "-f", str(REPOSITORY_ROOT / compose_file)]
 
 
-def _up(tmp_path: Path, compose_file: str) -> tuple[str, Path]:
+def _up(tmp_path: Path, compose_file: str, args: str = "") -> tuple[str, Path]:
     outputs = make_writable(tmp_path / "outputs")
     with TensorFlowCluster(outputs, compose_file) as cluster:
+        cluster.set_args(args)
         result = cluster.run("up", "--abort-on-container-exit", "--exit-code-from", "worker-0",
                              timeout=UP_TIMEOUT)
     assert result.returncode == 0, f"compose up exited {result.returncode}:\n{result.stdout[-6000:]}"
@@ -44,14 +45,18 @@ def test_mwms_two_workers_train_and_exit_zero(tmp_path: Path) -> None:
     final = re.search(r"FINAL world_size=(\d+) accuracy=([0-9.]+)", log)
     assert final, f"the chief printed no FINAL line:\n{log[-6000:]}"
     assert (int(final.group(1)), float(final.group(2)) >= 0.9) == (2, True), final.group(0)
+    assert "MultiWorkerMirroredStrategy: 2 workers" in log, log[-6000:]
+    assert log.count("FINAL ") == 1, "only the chief reports"
     assert (outputs / "model.keras").is_file()
+    assert not list(outputs.glob("workertemp_*")), "a non-chief worker left its model behind"
     assert (outputs / "mlflow.db").is_file()
 
 
 def test_parameter_server_job_trains_and_exits_zero(tmp_path: Path) -> None:
-    log, outputs = _up(tmp_path, "compose.tensorflow-ps.yaml")
+    # Through ARGS, as `make up-tensorflow-ps ARGS=...`: 40 steps show the cluster trains, 5 epochs add nothing.
+    log, outputs = _up(tmp_path, "compose.tensorflow-ps.yaml", args="--max-steps 40")
     assert "ParameterServerStrategy: 2 workers, 1 ps" in log, log[-6000:]
-    assert re.search(r"FINAL world_size=2 accuracy=", log), log[-6000:]
+    assert re.search(r"FINAL world_size=2 accuracy=[0-9.]+ .*steps=40\b", log), log[-6000:]
     assert (outputs / "model.keras").is_file()
 
 

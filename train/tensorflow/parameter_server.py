@@ -20,12 +20,15 @@ import socket
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from train.common.common_flags import TrainConfig
-from train.common.data import ArrayDataset
 from train.common.errors import UsageError
 from train.launch_env import LaunchEnv
 from train.tensorflow.cluster import as_task, with_coordinator
+
+if TYPE_CHECKING:   # numpy: not needed to plan a run (tests import this on the host)
+    from train.common.data import ArrayDataset
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,17 @@ def _wait_for_tasks(cluster: dict[str, list[str]], wait_timeout: float) -> None:
             time.sleep(1)
 
 
+def fit_schedule(total_steps: int, steps_per_epoch: int) -> tuple[int, int]:
+    """(epochs, steps per epoch) for model.fit to train `total_steps` steps.
+
+    Keras stops only at an epoch's end when batch callbacks are refused (as under
+    ParameterServerStrategy), so a --max-steps shorter than the run becomes epochs of equal length:
+    as many epochs as the data needs, each ceil(total / epochs) steps (at most epochs - 1 extra steps).
+    """
+    epochs = max(1, math.ceil(total_steps / steps_per_epoch))
+    return epochs, max(1, math.ceil(total_steps / epochs))
+
+
 def coordinate(config: TrainConfig, data: ArrayDataset, tf_config: dict, wait_timeout: float) -> int:
     import tensorflow as tf
 
@@ -123,12 +137,13 @@ def coordinate(config: TrainConfig, data: ArrayDataset, tf_config: dict, wait_ti
                         "batch_size": config.batch_size, "learning_rate": config.learning_rate,
                         "momentum": config.momentum, "seed": config.seed})
     # Batch-level callbacks are refused under ParameterServerStrategy: progress per epoch, and
-    # --max-steps / --step-delay do not apply.
-    progress = EpochProgress(samples_per_step=batch_size, steps_per_epoch=steps_per_epoch, metrics=metrics)
+    # --step-delay does not apply; --max-steps shortens the epochs instead (see fit_schedule).
+    epochs, fit_steps_per_epoch = fit_schedule(config.total_steps(steps_per_epoch), steps_per_epoch)
+    progress = EpochProgress(samples_per_step=batch_size, steps_per_epoch=fit_steps_per_epoch, metrics=metrics)
     log.info("training %s with ParameterServerStrategy: %d workers, %d ps, %d steps per epoch, %d epochs",
-             data.name, workers, servers, steps_per_epoch, config.epochs)
-    model.fit(tf.keras.utils.experimental.DatasetCreator(dataset_fn), epochs=config.epochs,
-              steps_per_epoch=steps_per_epoch, callbacks=[progress], verbose=0)
+             data.name, workers, servers, fit_steps_per_epoch, epochs)
+    model.fit(tf.keras.utils.experimental.DatasetCreator(dataset_fn), epochs=epochs,
+              steps_per_epoch=fit_steps_per_epoch, callbacks=[progress], verbose=0)
 
     local = build_model(data.sample_shape, data.num_classes)
     local.set_weights(model.get_weights())
