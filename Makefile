@@ -42,6 +42,10 @@ UP_TIMEOUT ?= 3600
 BUILD_TIMEOUT ?= 3600
 # Parallel compile jobs in the images' builder stages (each takes about 1.5 GB of memory).
 BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Images that `make build` builds at once (each log line says whose). On 2 cores two builds gain
+# nothing: unpacking wheels and committing multi-GB layers keep the CPU busy too (cold build of both
+# images: 44 min one after the other, about 50 min side by side). From 4 cores they overlap.
+BUILD_PARALLEL ?= $(shell [ "$$(nproc 2>/dev/null || echo 2)" -ge 4 ] && echo 2 || echo 1)
 export TAG NODES OUTPUTS_DIR
 
 # ---- Tools found on this machine ------------------------------------------------------------
@@ -101,14 +105,16 @@ cuda-toolchain: base ## The CUDA compiler for builder stages (devel image if pul
 	  --build-arg CUDA_DEVEL_IMAGE=$(CUDA_DEVEL_IMAGE) -t trainyard/cuda-toolchain:$(TAG) .
 
 # One rule for every image of IMAGES: docker/<name>/Dockerfile on the base, its builder and the toolchain.
+# Its lines are prefixed with [<name>] and a time, so that builds running side by side can be read.
 build/%: base cuda-toolchain FORCE ## Build trainyard/<name> (build/pytorch, build/tensorflow)
 	@echo "== trainyard/$*:$(TAG)"
 	$(DOCKER_BUILD) -f docker/$*/Dockerfile --build-arg BASE_IMAGE=trainyard/base:$(TAG) \
 	  --build-arg BUILDER_IMAGE=trainyard/base-builder:$(TAG) --build-arg TOOLCHAIN_IMAGE=trainyard/cuda-toolchain:$(TAG) \
-	  -t trainyard/$*:$(TAG) .
+	  -t trainyard/$*:$(TAG) . 2>&1 | while IFS= read -r line; do printf '[%s %(%H:%M:%S)T] %s\n' '$*' -1 "$$line"; done
 
 .PHONY: build
-build: $(addprefix build/,$(IMAGES)) ## Build every image
+build: ## Build every image (the base and toolchain first, then BUILD_PARALLEL images at once)
+	@$(MAKE) --no-print-directory -j$(BUILD_PARALLEL) $(addprefix build/,$(IMAGES))
 	@docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' 'trainyard/*'
 
 # The names earlier releases used: make build-pytorch, make build-tensorflow.
@@ -188,7 +194,7 @@ DOCKERFILES = $(shell git ls-files 'Dockerfile' '*/Dockerfile' '*.Dockerfile')
 
 .PHONY: lint
 lint: venv ## Static checks: ruff, shellcheck, hadolint, compose files
-	$(PYTHON) -m ruff check train submit tests scripts
+	$(PYTHON) -m ruff check train submit tests scripts bench
 	$(VENV)/bin/shellcheck $(SHELL_SCRIPTS)
 	$(VENV)/bin/hadolint $(DOCKERFILES)
 	@$(if $(COMPOSE),for f in compose.yaml "compose.yaml -f compose.gpu.yaml" compose.mpi.yaml compose.tensorflow.yaml \
@@ -227,6 +233,13 @@ clean: ## Remove the host venv, generated files and the outputs folder
 
 .PHONY: FORCE
 FORCE:
+
+# ---- Figures to compare images by (minutes; never part of make test: timings are not assertions) ----
+.PHONY: bench
+bench: venv ## Measure the built images: link and all-reduce busbw, 1->2 rank scaling, start-up (~25 min on 2 cores)
+	@timeout 60 docker image inspect trainyard/pytorch:$(TAG) >/dev/null 2>&1 || \
+	  { echo "error: trainyard/pytorch:$(TAG) does not exist: run make build (the bench measures the images as built)." >&2; exit 1; }
+	$(PYTHON) -m bench --tag $(TAG)
 
 # ---- Faults on the fake cluster (minutes; one short case also runs in `make test`) ------------
 FAULT_FIGURES ?= build/fault-figures.md

@@ -1,0 +1,139 @@
+"""One rank of a synthetic training benchmark, Horovod's method (examples/pytorch/pytorch_synthetic_benchmark.py):
+a fixed random batch, warm-up batches, then ITERATIONS timed iterations of BATCHES batches each;
+img/s of an iteration = batch size * BATCHES / its time. Rank 0 prints `BENCH_JSON {...}` with the
+per-iteration img/s of one rank; the host multiplies by the number of ranks (as Horovod reports
+"Total img/sec") and summarizes (mean +- 1.96 std, bench/figures.py).
+
+Ways: ddp (gloo + DistributedDataParallel, env:// from train.launch), horovod (horovod.torch
+DistributedOptimizer, under mpirun), zero1/zero2/zero3 (deepspeed.initialize, CPU accelerator, gloo).
+Started as `mpirun -np N --bind-to none python -m train.launch -- python synthetic.py ...`: train.launch
+fills RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT from Open MPI's variables.
+
+Each rank pins itself to one core of the container's cpuset (its local rank's), before torch starts
+its threads, and uses as many threads as it then has cores (one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import timeit
+
+
+def pin_to_own_core() -> list[int]:
+    local_rank = int(os.environ.get("LOCAL_RANK", os.environ.get("OMPI_COMM_WORLD_LOCAL_RANK", "0")))
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cores[local_rank % len(cores)]})
+    return sorted(os.sched_getaffinity(0))
+
+
+def build(model_name: str, image_size: int):
+    """(model, sample shape, classes)."""
+    import torchvision
+
+    if model_name == "trainyard":
+        from train.pytorch.model import build_model
+        shape, classes = (3, image_size, image_size), 10
+        return build_model(shape, classes), shape, classes
+    classes = 1000
+    return getattr(torchvision.models, model_name)(num_classes=classes), (3, image_size, image_size), classes
+
+
+def make_step(way: str, model, batch_size: int):
+    """(step function taking (data, target), rank, world size) for one way of training."""
+    import torch
+    import torch.nn.functional as F
+
+    if way == "ddp":
+        import torch.distributed as dist
+        from torch.nn.parallel import DistributedDataParallel
+
+        dist.init_process_group("gloo", init_method="env://")
+        model = DistributedDataParallel(model)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+
+        def step(data, target):
+            optimizer.zero_grad()
+            F.cross_entropy(model(data), target).backward()
+            optimizer.step()
+        return step, dist.get_rank(), dist.get_world_size()
+
+    if way == "horovod":
+        import horovod.torch as hvd
+
+        hvd.init()
+        optimizer = hvd.DistributedOptimizer(torch.optim.SGD(model.parameters(), lr=0.01),
+                                             named_parameters=model.named_parameters())
+        hvd.broadcast_parameters(model.state_dict(), root_rank=0)
+        hvd.broadcast_optimizer_state(optimizer, root_rank=0)
+
+        def step(data, target):
+            optimizer.zero_grad()
+            F.cross_entropy(model(data), target).backward()
+            optimizer.step()
+        return step, hvd.rank(), hvd.size()
+
+    if way.startswith("zero"):
+        os.environ.setdefault("DS_ACCELERATOR", "cpu")
+        import deepspeed
+
+        from train.pytorch.deepspeed.launch import avoid_unbuildable_shm_op
+
+        avoid_unbuildable_shm_op()
+        deepspeed.init_distributed(dist_backend="gloo")
+        ds_config = {
+            "train_micro_batch_size_per_gpu": batch_size,
+            "gradient_accumulation_steps": 1,
+            "zero_optimization": {"stage": int(way.removeprefix("zero"))},
+            # The optimizer is torch's SGD, as for DDP and Horovod: ZeRO must be told that is fine.
+            "zero_allow_untested_optimizer": True,
+            "steps_per_print": 10**9,
+        }
+        engine, _, _, _ = deepspeed.initialize(model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.01),
+                                               config=ds_config)
+
+        def step(data, target):
+            loss = F.cross_entropy(engine(data), target)
+            engine.backward(loss)
+            engine.step()
+        return step, engine.global_rank, engine.world_size
+
+    raise ValueError(f"unknown way {way!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--way", required=True, choices=("ddp", "horovod", "zero1", "zero2", "zero3"))
+    parser.add_argument("--model", required=True, choices=("resnet18", "resnet50", "trainyard"))
+    parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--warmup-batches", type=int, default=2)
+    parser.add_argument("--iterations", type=int, default=5)
+    parser.add_argument("--batches-per-iteration", type=int, default=2)
+    args = parser.parse_args()
+
+    affinity = pin_to_own_core()
+    import torch
+
+    torch.set_num_threads(len(affinity))
+    torch.manual_seed(0)
+    model, shape, classes = build(args.model, args.image_size)
+    step, rank, world_size = make_step(args.way, model, args.batch_size)
+    data = torch.randn(args.batch_size, *shape)
+    target = torch.randint(0, classes, (args.batch_size,))
+
+    timeit.timeit(lambda: step(data, target), number=args.warmup_batches)
+    img_per_sec = []
+    for _ in range(args.iterations):
+        seconds = timeit.timeit(lambda: step(data, target), number=args.batches_per_iteration)
+        img_per_sec.append(args.batch_size * args.batches_per_iteration / seconds)
+    if rank == 0:
+        print("BENCH_JSON " + json.dumps({
+            "way": args.way, "model": args.model, "world_size": world_size, "affinity": affinity,
+            "threads": torch.get_num_threads(), "input_shape": [args.batch_size, *shape],
+            "img_per_sec_per_rank": img_per_sec}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
