@@ -77,13 +77,15 @@ def expected_cubins() -> list[str]:
 
 
 def test_horovod_has_nccl_gpu_operations(kind: str) -> None:
-    probe = f"import {HOROVOD_MODULE[kind]} as hvd; print('nccl_built', hvd.nccl_built())"
-    result = run_container(["sh", "-c", f'horovodrun --check-build && python -c "{probe}"'],
-                           image=IMAGES[kind], timeout=180)
+    # hvd.nccl_built() is what `horovodrun --check-build` prints as "[X] NCCL", without starting the
+    # framework once per line (3 min on the TensorFlow image); test_horovod runs --check-build itself.
+    probe = (f"import {HOROVOD_MODULE[kind]} as hvd; print('nccl_built', hvd.nccl_built()); "
+             "print('mpi_built', hvd.mpi_built())")
+    result = run_container(["python", "-c", probe], image=IMAGES[kind], timeout=300)
     assert result.returncode == 0, result.tail()
-    assert re.search(r"\[X\] NCCL", result.output), result.tail()
     built = re.search(r"^nccl_built (\d+)$", result.output, re.MULTILINE)
     assert built and int(built.group(1)) > 0, result.tail()
+    assert re.search(r"^mpi_built True$", result.output, re.MULTILINE), result.tail()
 
 
 def test_every_compiled_extension_finds_its_libraries(kind: str) -> None:
@@ -99,7 +101,7 @@ def test_mpi4py_runs_on_the_images_open_mpi() -> None:
     """mpi4py's wheel carries one extension per MPI ABI (MPICH's and Open MPI's) and loads the one
     whose library it finds: here Open MPI's must resolve and be the one in use."""
     script = (LDD_SCRIPT + "\nfrom mpi4py import MPI\nprint('library:', MPI.Get_library_version().splitlines()[0])")
-    result = run_container(["python", "-c", script, "mpi4py"], image=PYTORCH_IMAGE, timeout=120)
+    result = run_container(["python", "-c", script, "mpi4py"], image=PYTORCH_IMAGE, timeout=300)
     assert result.returncode == 0, result.tail()
     report = json.loads(next(line for line in result.output.splitlines() if line.startswith("{")))
     open_mpi = [name for name in report if ".openmpi." in name]
@@ -128,7 +130,7 @@ def test_no_compiler_is_left_in_the_image(kind: str) -> None:
 
 def test_doctor_says_gpu_ready_and_warns_only_about_the_missing_gpus() -> None:
     image = require_image(PYTORCH_IMAGE)
-    result = run_container(["python", "-m", "train.doctor"], image=image, timeout=180)
+    result = run_container(["python", "-m", "train.doctor"], image=image, timeout=360)
     assert result.returncode == 0, result.tail()
     output = result.output
     assert "GPU-ready image, cuda ops: " in output, output
@@ -141,7 +143,7 @@ def test_doctor_says_gpu_ready_and_warns_only_about_the_missing_gpus() -> None:
 
 def test_ds_report_shows_the_training_ops_installed() -> None:
     image = require_image(PYTORCH_IMAGE)
-    result = run_container(["sh", "-c", "DS_ACCELERATOR=cuda ds_report"], image=image, timeout=180)
+    result = run_container(["sh", "-c", "DS_ACCELERATOR=cuda ds_report"], image=image, timeout=360)
     assert result.returncode == 0, result.tail()
     report = re.sub(r"\x1b\[[0-9;]*m", "", result.output)   # ds_report colours its columns
     installed = set(re.findall(r"^(\w+) \.+ \[YES\]", report, re.MULTILINE))
@@ -150,7 +152,7 @@ def test_ds_report_shows_the_training_ops_installed() -> None:
 
 def test_cpu_adam_steps_a_cpu_tensor_with_the_prebuilt_op_without_a_compiler() -> None:
     image = require_image(PYTORCH_IMAGE)
-    result = run_container(["python", "-c", CPU_ADAM_SCRIPT], image=image, timeout=180)
+    result = run_container(["python", "-c", CPU_ADAM_SCRIPT], image=image, timeout=360)
     assert result.returncode == 0, result.tail()
     output = result.output
     assert "compilers: []" in output, output

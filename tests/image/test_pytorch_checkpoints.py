@@ -40,7 +40,7 @@ def wait_for_checkpoint(outputs: Path, container: Container, timeout: float) -> 
 
 
 def test_killed_run_resumes_at_next_step_with_identical_weights(pytorch_image, tmp_path):
-    reference = run_container(TRAIN_2, image=pytorch_image, timeout=120,
+    reference = run_container(TRAIN_2, image=pytorch_image, timeout=300,
                               mounts=[Mount(make_writable(tmp_path / "reference"), "/outputs")])
     assert reference.returncode == 0, reference.tail()
 
@@ -55,7 +55,7 @@ def test_killed_run_resumes_at_next_step_with_identical_weights(pytorch_image, t
     finished = max(checkpoint_steps(outputs))
     assert finished % STEPS_PER_EPOCH != 0, "expected a mid-epoch checkpoint"
 
-    resumed = run_container(TRAIN_2, image=pytorch_image, timeout=120, mounts=[Mount(outputs, "/outputs")])
+    resumed = run_container(TRAIN_2, image=pytorch_image, timeout=300, mounts=[Mount(outputs, "/outputs")])
     assert resumed.returncode == 0, resumed.tail()
     assert f"continuing at step {finished + 1}" in resumed.output, resumed.tail()
     steps = progress_steps(resumed.output)
@@ -68,7 +68,7 @@ def test_killed_run_resumes_at_next_step_with_identical_weights(pytorch_image, t
 
 def test_corrupt_newest_checkpoint_falls_back_to_previous(pytorch_image, outputs):
     mounts = [Mount(outputs, "/outputs")]
-    first = run_container([*TRAIN_2, "--max-steps", "20"], image=pytorch_image, timeout=120, mounts=mounts)
+    first = run_container([*TRAIN_2, "--max-steps", "20"], image=pytorch_image, timeout=300, mounts=mounts)
     assert first.returncode == 0, first.tail()
     assert checkpoint_steps(outputs) == [10, 15, 20]   # --keep-checkpoints defaults to 3
 
@@ -77,7 +77,7 @@ def test_corrupt_newest_checkpoint_falls_back_to_previous(pytorch_image, outputs
     blob[len(blob) // 2] ^= 0xFF                       # one flipped byte: the checksum must notice
     newest.write_bytes(bytes(blob))
 
-    resumed = run_container(TRAIN_2, image=pytorch_image, timeout=120, mounts=mounts)
+    resumed = run_container(TRAIN_2, image=pytorch_image, timeout=300, mounts=mounts)
     assert resumed.returncode == 0, resumed.tail()
     warnings = problem_lines(resumed.output)
     assert len(warnings) == 1 and "WARNING" in warnings[0] and "step-00000020.ckpt" in warnings[0], warnings

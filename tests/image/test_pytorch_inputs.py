@@ -14,7 +14,7 @@ def test_cifar10_batches_from_data_dir_train(data_dir, pytorch_image, tiny_cifar
     result = run_container(
         [*TORCHRUN_2, "-m", "train.pytorch", "--dataset", "cifar10", "--data-dir", data_dir,
          "--epochs", "1", "--model-dir", "/outputs"],
-        image=pytorch_image, timeout=120,
+        image=pytorch_image, timeout=300,
         mounts=[Mount(tiny_cifar10, "/data", read_only=True), Mount(outputs, "/outputs")])
     assert result.returncode == 0, result.tail()
     assert "1000 train / 200 test samples" in result.output, result.tail()

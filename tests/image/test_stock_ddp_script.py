@@ -40,7 +40,7 @@ def assert_trained(result, outputs: Path) -> None:
 
 @pytest.mark.parametrize("launcher", LAUNCHES)
 def test_stock_script_with_small_cifar10(launcher, pytorch_image, tiny_cifar10, outputs, scripts_mount):
-    result = run_container(LAUNCHES[launcher], image=pytorch_image, timeout=120, workdir="/outputs",
+    result = run_container(LAUNCHES[launcher], image=pytorch_image, timeout=300, workdir="/outputs",
                            mounts=[scripts_mount, Mount(tiny_cifar10, "/data", read_only=True),
                                    Mount(outputs, "/outputs")])
     assert_trained(result, outputs)

@@ -57,10 +57,13 @@ def mwms_cluster(base_port: int, workers: int = 2) -> dict[str, list[str]]:
     return {"worker": [f"127.0.0.1:{base_port + 10 * i}" for i in range(workers)], "ps": []}
 
 
+# The compose e2e test trains the same job on two nodes with the same assertions: this one-container
+# variant runs in make test-matrix.
+@pytest.mark.matrix
 def test_mwms_two_workers_reach_90_percent_on_digits(tensorflow_image, tmp_path):
     outputs = make_writable(tmp_path / "outputs")
     script = job_script(mwms_cluster(23100), f"{TRAIN} --epochs 5")
-    result = run_container(["bash", "-c", script], image=tensorflow_image, timeout=180,
+    result = run_container(["bash", "-c", script], image=tensorflow_image, timeout=360,
                            mounts=[Mount(outputs, "/outputs")])
     assert result.returncode == 0, result.tail()
     assert task_exits(result.output) == {("worker", 0): 0, ("worker", 1): 0}, result.tail()
@@ -95,7 +98,7 @@ def test_parameter_servers_one_ps_two_workers_train_and_all_tasks_exit(tensorflo
 def test_horovod_two_ranks_under_mpirun(tensorflow_image, tmp_path):
     outputs = make_writable(tmp_path / "outputs")
     command = f"{MPIRUN_2} -x AZ_BATCHAI_MPI_MASTER_NODE=127.0.0.1 {TRAIN} --epochs 5"
-    result = run_container(["bash", "-c", command], image=tensorflow_image, timeout=180,
+    result = run_container(["bash", "-c", command], image=tensorflow_image, timeout=360,
                            mounts=[Mount(outputs, "/outputs")])
     assert result.returncode == 0, result.tail()
     assert "with Horovod: 2 ranks" in result.output, result.tail()
@@ -131,7 +134,7 @@ def test_mwms_resumes_from_backup_after_a_worker_is_killed(tensorflow_image, tmp
     assert _backup_files(outputs), f"no backup in {outputs}"
 
     resumed = run_container(["bash", "-c", job_script(cluster, f"{TRAIN} {flags}")],
-                            image=tensorflow_image, timeout=180, mounts=[Mount(outputs, "/outputs")])
+                            image=tensorflow_image, timeout=360, mounts=[Mount(outputs, "/outputs")])
     assert resumed.returncode == 0, resumed.tail()
     assert "resumed from the backup" in resumed.output, resumed.tail()
     final = parse_final_line(resumed.output)

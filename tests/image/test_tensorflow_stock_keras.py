@@ -25,7 +25,7 @@ def tensorflow_image() -> str:
 
 def test_image_defaults_make_tf_keras_keras_2(tensorflow_image):
     code = "import tensorflow as tf, tf_keras; print('tf.keras is', tf.keras.Model.__module__, tf_keras.__version__)"
-    result = run_container(["python", "-c", code], image=tensorflow_image, timeout=120)
+    result = run_container(["python", "-c", code], image=tensorflow_image, timeout=300)
     assert result.returncode == 0, result.tail()
     assert "tf.keras is tf_keras.src.engine.training 2.18" in result.output, result.tail()
 
@@ -42,7 +42,7 @@ def test_stock_script_two_workers_with_azure_tf_config(tensorflow_image, tmp_pat
     outputs = make_writable(tmp_path / "outputs")
     script = job_script(mwms_cluster(23400),   # {"worker": [...], "ps": []}, as Azure writes it
                         "python /scripts/stock_mwms_keras.py --model-dir /outputs --epochs 2")
-    result = run_container(["bash", "-c", script], image=tensorflow_image, timeout=180,
+    result = run_container(["bash", "-c", script], image=tensorflow_image, timeout=360,
                            mounts=[scripts_mount, Mount(outputs, "/outputs")])
     assert result.returncode == 0, result.tail()
     assert task_exits(result.output) == {("worker", 0): 0, ("worker", 1): 0}, result.tail()
