@@ -115,8 +115,11 @@ class Container:
             result = subprocess.run(["docker", "wait", self.name], capture_output=True, text=True,
                                     timeout=timeout)
         except subprocess.TimeoutExpired:
+            # What still ran tells a hang (a process past its FINAL line) from a slow machine.
+            running = docker("top", self.name, "-o", "pid,etime,args", check=False).stdout.strip()
             self.kill()
             raise ContainerTimeout(f"container {self.name} ran longer than {timeout}s and was killed; "
+                                   f"processes still running then:\n{running or '(none listed)'}\n"
                                    f"last output:\n{self.logs()[-TAIL_CHARS:]}") from None
         if result.returncode != 0:
             raise AssertionError(f"docker wait {self.name} failed: {result.stderr.strip()}")
