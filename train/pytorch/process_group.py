@@ -2,7 +2,9 @@
 
 The process group is initialised explicitly from the detected launch (tcp://MASTER_ADDR:MASTER_PORT,
 rank, world size) instead of env://, so that one object read once decides everything and no code
-reads RANK & co. on its own. Under torchrun the same tcp:// address reaches the store torchrun's
+reads RANK & co. on its own. Before joining, every rank answers a roll call on the job's store
+(train.common.roll_call), so a rank claimed twice or a WORLD_SIZE that differs between nodes is one
+line, not a hang. Under torchrun the same tcp:// address reaches the store torchrun's
 agent already hosts (torch handles TORCHELASTIC_USE_AGENT_STORE). A world of one skips
 torch.distributed altogether.
 """
@@ -20,6 +22,7 @@ import torch.distributed as dist
 
 from train.common.common_flags import DEFAULT_COLLECTIVE_TIMEOUT
 from train.common.errors import UsageError
+from train.common.roll_call import roll_call
 from train.launch_env import LaunchEnv, Source
 from train.pytorch.backend import BackendChoice, choose_backend
 
@@ -86,9 +89,28 @@ class Group:
         return None
 
 
-def init_process_group(backend: str, init_method: str, rank: int, world_size: int, timeout: timedelta) -> None:
-    dist.init_process_group(backend=backend, init_method=init_method, rank=rank, world_size=world_size,
-                            timeout=timeout)
+# How a group starts torch.distributed: (backend, init_method, rank, world_size, timeout, store).
+StartGroup = Callable[[str, str, int, int, timedelta, "dist.Store | None"], None]
+
+
+def init_process_group(backend: str, init_method: str, rank: int, world_size: int, timeout: timedelta,
+                       store: dist.Store | None = None) -> None:
+    """torch.distributed's default group: on `store` when the roll call opened one, else init_method."""
+    if store is not None:
+        dist.init_process_group(backend=backend, store=store, rank=rank, world_size=world_size, timeout=timeout)
+    else:
+        dist.init_process_group(backend=backend, init_method=init_method, rank=rank, world_size=world_size,
+                                timeout=timeout)
+
+
+def open_store_for_roll_call(launch: LaunchEnv, timeout: timedelta) -> dist.TCPStore:
+    """The job's rendezvous store at MASTER_ADDR:MASTER_PORT, hosted by rank 0 as torch's tcp://
+    rendezvous would host it, answered a roll call on (train.common.roll_call) before any rank joins
+    the group."""
+    store = dist.TCPStore(launch.master_addr, int(launch.master_port), is_master=launch.rank == 0,
+                          timeout=timeout, wait_for_workers=False)
+    roll_call(store, launch.rank, launch.world_size, socket.gethostname(), timeout=timeout.total_seconds())
+    return store
 
 
 def local_init_method() -> str:
@@ -105,7 +127,7 @@ class ProcessGroup(Group):
     DeepSpeed passes its init_distributed, which needs a group even for one process."""
 
     def __init__(self, launch: LaunchEnv, choice: BackendChoice, timeout: timedelta,
-                 start: Callable[[str, str, int, int, timedelta], None] | None = None) -> None:
+                 start: StartGroup | None = None) -> None:
         super().__init__(launch.rank, launch.world_size, torch.device(choice.device), choice.backend)
         self._initialised = False
         self._timeout = timeout
@@ -120,7 +142,10 @@ class ProcessGroup(Group):
                              "but no rendezvous address (MASTER_ADDR/MASTER_PORT)")
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
-        (start or init_process_group)(choice.backend, init_method, launch.rank, launch.world_size, timeout)
+        # torchrun hands out ranks itself (its agent's store): only launches that set RANK per node answer.
+        self._store = open_store_for_roll_call(launch, timeout) \
+            if launch.world_size > 1 and launch.source != Source.TORCHRUN else None
+        (start or init_process_group)(choice.backend, init_method, launch.rank, launch.world_size, timeout, self._store)
         self._initialised = True
 
     def barrier(self) -> None:
@@ -192,7 +217,7 @@ class ProcessGroup(Group):
 
 
 def open_process_group(launch: LaunchEnv, timeout: timedelta, *, choice: BackendChoice | None = None,
-                       start: Callable[[str, str, int, int, timedelta], None] | None = None) -> ProcessGroup:
+                       start: StartGroup | None = None) -> ProcessGroup:
     """The job's process group, with a line on where this process is; `choice` and `start` are
     DeepSpeed's (train.pytorch.deepspeed.group)."""
     choice = choice or choose_backend(torch.cuda.is_available(), torch.cuda.device_count(),

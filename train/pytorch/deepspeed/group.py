@@ -17,7 +17,7 @@ from train.pytorch.backend import choose_backend
 from train.pytorch.deepspeed.flags import DeepSpeedFlags
 from train.pytorch.deepspeed.launch import avoid_unbuildable_shm_op, prepare_environment
 from train.pytorch.deepspeed.support import check_supported
-from train.pytorch.process_group import ProcessGroup, open_process_group
+from train.pytorch.process_group import ProcessGroup, init_process_group, open_process_group
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,14 @@ def deepspeed_group(flags: DeepSpeedFlags) -> Callable[[LaunchEnv, timedelta], P
         check_supported(flags.ds_config, on_gpu=choice.device != "cpu")
         log.info("variables derived for DeepSpeed: %s", ", ".join(sorted(added)) or "nothing")
 
-        def start(backend: str, init_method: str, rank: int, world_size: int, timeout: timedelta) -> None:
+        def start(backend: str, init_method: str, rank: int, world_size: int, timeout: timedelta,
+                  store: torch.distributed.Store | None) -> None:
             import deepspeed  # after prepare_environment: DeepSpeed picks its accelerator on first use
 
             if choice.device == "cpu":
                 avoid_unbuildable_shm_op()
+            if store is not None:   # the roll call's store: DeepSpeed then adopts torch's group as it is
+                init_process_group(backend, init_method, rank, world_size, timeout, store)
             deepspeed.init_distributed(dist_backend=backend, auto_mpi_discovery=False, init_method=init_method,
                                        rank=rank, world_size=world_size, timeout=timeout)
 
