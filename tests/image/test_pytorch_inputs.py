@@ -49,8 +49,8 @@ def test_bad_flag_exits_2(pytorch_image):
 # be (RANK and WORLD_SIZE per process); each prints "<name> exited <status>" and its last line.
 ROLL_CALL_JOB = """
 node() {
-  env MASTER_ADDR=127.0.0.1 MASTER_PORT=29511 RANK=$1 WORLD_SIZE=$2 LOCAL_RANK=0 \\
-    python -m train.pytorch --model-dir /tmp/$3-model --collective-timeout 120 >/tmp/$3.log 2>&1
+  env MASTER_ADDR=127.0.0.1 MASTER_PORT=29511 RANK=$1 WORLD_SIZE=$2 NODE_RANK=$1 LOCAL_RANK=0 LOCAL_WORLD_SIZE=1 \\
+    python -m train.pytorch --model-dir /tmp/$3-model --collective-timeout 60 >/tmp/$3.log 2>&1
   echo "$3 exited $?"; echo "$3 said: $(tail -n 1 /tmp/$3.log)"
 }
 """

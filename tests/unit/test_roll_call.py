@@ -97,3 +97,16 @@ def test_missing_ranks_are_named_while_waiting_and_when_the_timeout_ends_it(capl
         roll_call(MemoryStore(), 0, 3, "node-0", timeout=120, report_every=60, clock=clock, sleep=lambda _: None)
     assert str(raised.value).startswith("rank 0: ranks 1, 2 did not join within 120 s")
     assert "rank 0: waiting for ranks 1, 2 to join" in caplog.text
+
+
+class GoneStore(MemoryStore):
+    """A store whose host (rank 0) exits after the claim: every later call fails as TCPStore's do."""
+
+    def check(self, keys: list[str]) -> bool:
+        raise RuntimeError("Connection reset by peer")
+
+
+def test_a_store_that_goes_away_mid_roll_call_is_one_line_not_a_lost_peer():
+    with pytest.raises(LaunchEnvError) as raised:
+        roll_call(GoneStore(), 1, 2, "node-1", timeout=10, sleep=lambda _: None)
+    assert str(raised.value).startswith("rank 1: the job's store (hosted by rank 0) stopped answering during the roll call")

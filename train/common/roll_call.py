@@ -30,6 +30,9 @@ _PREFIX = "trainyard/roll-call/"
 PROBLEM = _PREFIX + "problem"
 WORLD_SIZE = _PREFIX + "world-size"
 POLL_SECONDS = 0.2
+# Rank 0 hosts the store: on a problem it stays this long before it exits, so that the ranks polling
+# read the problem's line rather than lose the store mid-call.
+HOST_LINGER_SECONDS = 2.0
 
 
 class RollCallStore(Protocol):
@@ -61,10 +64,28 @@ def roll_call(store: RollCallStore, rank: int, world_size: int, host: str, *, ti
               sleep: Callable[[float], None] = time.sleep) -> None:
     """Return once every rank of the world has answered once with the same WORLD_SIZE; raise a
     LaunchEnvError naming the rank on a duplicate, a mismatch, or ranks missing after `timeout`."""
+    try:
+        _answer(store, rank, world_size, host, timeout, report_every, clock, sleep)
+    except LaunchEnvError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the store's errors are the framework's own types
+        raise LaunchEnvError(f"rank {rank}: the job's store (hosted by rank 0) stopped answering during the roll "
+                             f"call, before every rank joined ({type(exc).__name__}): rank 0's output says why") from None
+
+
+def _answer(store: RollCallStore, rank: int, world_size: int, host: str, timeout: float, report_every: float,
+            clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+    def fail(line: str, *, post: bool) -> None:
+        if post:
+            store.set(PROBLEM, line)
+        if rank == 0:
+            sleep(HOST_LINGER_SECONDS)
+        raise LaunchEnvError(line)
+
     if store.add(_claims(rank), 1) > 1:
         first = _text(store, _host(rank)) or "another host"
-        _fail(store, f"rank {rank} is claimed by two processes (on {first} and on {host}): every process of a "
-                     "job needs a RANK of its own; check NODE_RANK, and the number of processes per node, on each node")
+        fail(f"rank {rank} is claimed by two processes (on {first} and on {host}): every process of a job needs a "
+             "RANK of its own; check NODE_RANK, and the number of processes per node, on each node", post=True)
     store.set(_host(rank), host)
     if rank == 0:
         store.set(WORLD_SIZE, str(world_size))
@@ -72,17 +93,17 @@ def roll_call(store: RollCallStore, rank: int, world_size: int, host: str, *, ti
     compared = rank == 0
     next_report = started + report_every
     while True:
-        if store.check([PROBLEM]):
-            raise LaunchEnvError(_text(store, PROBLEM))
+        problem = _text(store, PROBLEM)
+        if problem:
+            fail(problem, post=False)
         if not compared and store.check([WORLD_SIZE]):
             theirs = _text(store, WORLD_SIZE)
             if theirs != str(world_size):
-                _fail(store, f"WORLD_SIZE differs between nodes: {world_size} for rank {rank} (on {host}), "
-                             f"{theirs} for rank 0 (on {_text(store, _host(0)) or '?'}); give every node the same WORLD_SIZE")
+                fail(f"WORLD_SIZE differs between nodes: {world_size} for rank {rank} (on {host}), {theirs} for "
+                     f"rank 0 (on {_text(store, _host(0)) or '?'}); give every node the same WORLD_SIZE", post=True)
             compared = True
+        if compared and not store.check([_passed(rank)]):
             store.set(_passed(rank), host)
-        if compared and rank == 0 and not store.check([_passed(0)]):
-            store.set(_passed(0), host)
         if compared and store.check([_passed(r) for r in range(world_size)]):
             return
         now = clock()
@@ -99,11 +120,6 @@ def roll_call(store: RollCallStore, rank: int, world_size: int, host: str, *, ti
 def _missing(store: RollCallStore, world_size: int) -> str:
     missing = [r for r in range(world_size) if not store.check([_passed(r)])]
     return f"rank{'s' if len(missing) != 1 else ''} {', '.join(map(str, missing))}"
-
-
-def _fail(store: RollCallStore, line: str) -> None:
-    store.set(PROBLEM, line)
-    raise LaunchEnvError(line)
 
 
 def _text(store: RollCallStore, key: str) -> str:
