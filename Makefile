@@ -143,6 +143,13 @@ up-tensorflow up-tensorflow-ps: CLUSTER_HEAD = worker-0
 PROCS_PER_NODE ?= 1
 # Extra training flags for every cluster's command (compose appends ${ARGS:-}), and for azure-submit.
 ARGS ?=
+# Each node's share of this host's cores (compose's `cpus:`): the nodes of a fake cluster share one
+# host, and training runs as many threads as its share (train.common.cpu_share), so N nodes do not
+# each start a thread per core of the host. 0: no limit. A parameter server shares the workers' cores.
+up: CLUSTER_NODES = $(NODES)
+up-mpi up-tensorflow up-tensorflow-ps: CLUSTER_NODES = 2
+NODE_CPUS ?= $(shell awk -v cores="$$(nproc 2>/dev/null || echo 2)" -v nodes=$(CLUSTER_NODES) \
+	'BEGIN { printf "%.2f", cores / nodes }')
 export PROCS_PER_NODE MPI_COMMAND ARGS
 
 up: build/pytorch $(if $(filter-out 1 2,$(NODES)),.compose.nodes.yaml) ## Train on the fake cluster (NODES=2, GPUS=0, ARGS='--epochs 1'); exits with the training's status
@@ -151,8 +158,8 @@ up-tensorflow: build/tensorflow ## TensorFlow MultiWorkerMirrored on the fake cl
 up-tensorflow-ps: build/tensorflow ## TensorFlow parameter-server job on the fake cluster (1 ps + 2 workers)
 .PHONY: $(CLUSTERS)
 $(CLUSTERS): check-compose outputs
-	@echo "== $@: $(CLUSTER_FILES), outputs in $(OUTPUTS_DIR)"
-	@status=0; timeout $(UP_TIMEOUT) $(COMPOSE) $(CLUSTER_FILES) up --abort-on-container-exit \
+	@echo "== $@: $(CLUSTER_FILES), outputs in $(OUTPUTS_DIR), $(NODE_CPUS) CPUs per node (NODE_CPUS)"
+	@export NODE_CPUS=$(NODE_CPUS); status=0; timeout $(UP_TIMEOUT) $(COMPOSE) $(CLUSTER_FILES) up --abort-on-container-exit \
 	  --exit-code-from $(CLUSTER_HEAD) $(CLUSTER_SERVICES) || status=$$?; \
 	timeout 120 $(COMPOSE) $(CLUSTER_FILES) down --volumes --remove-orphans >/dev/null 2>&1 || true; \
 	if [ $$status = 124 ]; then echo "error: the cluster ran longer than UP_TIMEOUT=$(UP_TIMEOUT)s; stopped it." >&2; fi; \

@@ -35,14 +35,16 @@ def compose_command() -> list[str]:
 class ComposeCluster:
     """One compose project over compose.yaml (plus extra files), with its own outputs folder."""
 
-    def __init__(self, outputs: Path, *, nodes: int = 2, extra_files: tuple[Path, ...] = ()) -> None:
+    def __init__(self, outputs: Path, *, nodes: int = 2, extra_files: tuple[Path, ...] = (),
+                 node_cpus: str = "0") -> None:
+        """`node_cpus`: compose's `cpus:` for every node (NODE_CPUS; `make up` gives cores / nodes; 0: no limit)."""
         self.project = f"trainyard-test-{uuid.uuid4().hex[:8]}"
         self.outputs = outputs
         self.nodes = nodes
         files = [REPOSITORY_ROOT / "compose.yaml", *extra_files]
         self._base = [*compose_command(), "--project-name", self.project,
                       *[arg for f in files for arg in ("-f", str(f))]]
-        self._env = {**os.environ, "OUTPUTS_DIR": str(outputs), "NODES": str(nodes)}
+        self._env = {**os.environ, "OUTPUTS_DIR": str(outputs), "NODES": str(nodes), "NODE_CPUS": node_cpus}
 
     def set_args(self, args: str) -> None:
         """Extra training flags for every node's command (compose files append ${ARGS:-})."""

@@ -24,7 +24,9 @@ UP_TIMEOUT = 900
 
 def test_two_node_cluster_trains_and_exits_zero(tmp_path: Path) -> None:
     outputs = make_writable(tmp_path / "outputs")
-    with ComposeCluster(outputs, nodes=2) as cluster:
+    # Each node gets one core as `make up` gives it on 2 cores (NODE_CPUS = cores / nodes): training
+    # must read that quota from its cgroup, which its cpuset does not show, and run one thread.
+    with ComposeCluster(outputs, nodes=2, node_cpus="1") as cluster:
         # The flags `make up` uses: the command's status is node 0's, and one node's exit ends all.
         result = cluster.run("up", "--abort-on-container-exit", "--exit-code-from", "node-0",
                              "node-0", "node-1", timeout=UP_TIMEOUT)
@@ -33,6 +35,10 @@ def test_two_node_cluster_trains_and_exits_zero(tmp_path: Path) -> None:
     # Node 1 waits for rank 0's exit at the end (ProcessGroup._wait_for_writer_exit): a clean run
     # must not print c10d's warning about the store connection that this wait sees closing.
     assert "recvValueWithTimeout" not in log, f"a clean run warned:\n{log[-6000:]}"
+
+    threads = re.findall(r"node-\d\S* +\|.* (\d+) CPU thread\(s\) per process \(\d+ core\(s\) in the cpuset, "
+                         r"a cgroup quota of 1 CPU\(s\)", log)
+    assert threads == ["1", "1"], f"each node should run 1 thread in its 1-CPU share:\n{log[-6000:]}"
 
     final = re.search(r"FINAL world_size=(\d+) accuracy=([0-9.]+)", log)
     assert final, f"rank 0 printed no FINAL line:\n{log[-6000:]}"

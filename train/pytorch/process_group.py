@@ -12,7 +12,6 @@ torch.distributed altogether.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,6 +20,7 @@ import torch
 import torch.distributed as dist
 
 from train.common.common_flags import DEFAULT_COLLECTIVE_TIMEOUT
+from train.common.cpu_share import CpuShare, threads_per_process
 from train.common.errors import UsageError
 from train.common.roll_call import roll_call
 from train.launch_env import LaunchEnv, Source
@@ -36,12 +36,12 @@ COLLECTIVE_TIMEOUT = timedelta(seconds=DEFAULT_COLLECTIVE_TIMEOUT)
 WRITER_EXIT_TIMEOUT = timedelta(seconds=60)
 
 
-def limit_cpu_threads(local_world_size: int) -> int:
-    """Share this node's cores among its processes: N processes x all cores each thrash the CPU."""
-    cores = len(os.sched_getaffinity(0))
-    threads = max(1, cores // local_world_size)
-    torch.set_num_threads(threads)
-    return threads
+def limit_cpu_threads(local_world_size: int) -> CpuShare:
+    """Share this node's cores (its cpuset and cgroup quota) among its processes: N processes x all
+    cores each thrash the CPU (train.common.cpu_share)."""
+    share = threads_per_process(local_world_size)
+    torch.set_num_threads(share.threads)
+    return share
 
 
 class Group:
@@ -222,12 +222,12 @@ def open_process_group(launch: LaunchEnv, timeout: timedelta, *, choice: Backend
     DeepSpeed's (train.pytorch.deepspeed.group)."""
     choice = choice or choose_backend(torch.cuda.is_available(), torch.cuda.device_count(),
                                       launch.local_rank, launch.local_world_size)
-    threads = limit_cpu_threads(launch.local_world_size) if choice.device == "cpu" else None
+    share = limit_cpu_threads(launch.local_world_size) if choice.device == "cpu" else None
     log.info("launch source %s: rank %d of %d (local %d of %d, node %d), master %s:%s",
              launch.source, launch.rank, launch.world_size, launch.local_rank,
              launch.local_world_size, launch.node_rank, launch.master_addr, launch.master_port)
     log.info("backend %s on %s: %s%s", choice.backend, choice.device, choice.reason,
-             f"; {threads} CPU thread(s) per process" if threads else "")
+             f"; {share.describe()}" if share else "")
     if launch.world_size > 1:
         log.info("collective timeout %.0f s (--collective-timeout, TRAINYARD_COLLECTIVE_TIMEOUT)",
                  timeout.total_seconds())

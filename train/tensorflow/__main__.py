@@ -13,6 +13,8 @@ import sys
 from train.common.common_flags import build_parser, config_from_args
 from train.common.entrypoint import run_main
 
+log = logging.getLogger(__name__)
+
 
 def _parser():
     from train.tensorflow.roles import STRATEGIES
@@ -41,6 +43,7 @@ def _main(config, strategy: str, collective_timeout: float, coordinator_timeout:
     from train.common.rank_logging import configure_logging
     from train.launch_env import detect
     from train.tensorflow.roles import choose_mode
+    from train.tensorflow.threads import limit_cpu_threads
 
     launch = detect()
     configure_logging(launch.rank, launch.world_size)
@@ -48,6 +51,7 @@ def _main(config, strategy: str, collective_timeout: float, coordinator_timeout:
     for name in ("tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.WARNING)
     mode = choose_mode(launch, strategy)
+    log.info("%s", limit_cpu_threads(launch.local_world_size).describe())
 
     def load():
         return load_dataset(config.dataset, config.data_dir, config.seed)

@@ -71,10 +71,10 @@ def open_horovod_group(launch: LaunchEnv, timeout: timedelta) -> HorovodGroup:
     for gloo's rendezvous; under MPI, mpirun ends every rank when one dies)."""
     group = HorovodGroup(launch)
     configure_logging(group.rank, group.world_size)   # the launch env may not have known the rank
-    threads = limit_cpu_threads(group.local_world_size) if group.device.type == "cpu" else None
+    share = limit_cpu_threads(group.local_world_size) if group.device.type == "cpu" else None
     log.info("launch source %s: rank %d of %d (local %d of %d), Horovod controller %s",
              group.source, group.rank, group.world_size, group.local_rank, group.local_world_size,
              controller())
     log.info("backend %s on %s: %s%s", group.backend, group.device, group.choice_reason,
-             f"; {threads} CPU thread(s) per process" if threads else "")
+             f"; {share.describe()}" if share else "")
     return group
