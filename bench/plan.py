@@ -30,6 +30,10 @@ RANKS = (1, 2)
 # on one core at the plan's sizes.
 RUN_OVERHEAD_S = {"ddp": 12.0, "horovod": 14.0, "zero1": 20.0, "zero2": 20.0, "zero3": 22.0}
 BATCH_S = {"resnet18": 0.5, "trainyard": 0.02, "resnet50": 1.5}
+# Batches per timed iteration, so that an iteration lasts about a second or more: train.pytorch's
+# model takes milliseconds a batch, and with 2 batches an iteration was ~40 ms, which the scheduler's
+# noise alone swings by half (E(2) 0.53 ± 0.50 on 2026-11-23).
+BATCHES_PER_ITERATION = {"resnet18": 2, "trainyard": 50, "resnet50": 2}
 LINK_SECTION_S = 150.0     # iperf3 + both all-reduce sweeps, containers included
 STARTUP_UP_S = 40.0        # one warm `compose up` to the first step, and its `down`
 PLOTS_S = 20.0
@@ -56,15 +60,17 @@ class Plan:
     batch_size: int = 16
     warmup_batches: int = 2
     iterations: int = 5
-    batches_per_iteration: int = 2
     iperf_seconds: int = 5
     startup_repeats: int = 2
 
     def scaling_runs(self) -> list[ScalingRun]:
         return [ScalingRun(model, way, ranks) for model in self.models for way in self.ways for ranks in self.ranks]
 
-    def batches_per_run(self) -> int:
-        return self.warmup_batches + self.iterations * self.batches_per_iteration
+    def batches_per_iteration(self, model: str) -> int:
+        return BATCHES_PER_ITERATION[model]
+
+    def batches_per_run(self, model: str) -> int:
+        return self.warmup_batches + self.iterations * self.batches_per_iteration(model)
 
     def estimate_seconds(self) -> dict[str, float]:
         estimate = {}
@@ -72,7 +78,7 @@ class Plan:
             estimate["link"] = LINK_SECTION_S
         if "scaling" in self.sections:
             # Batch time on one core; 2 ranks each do the same batches (plus the all-reduce) in parallel.
-            estimate["scaling"] = sum(RUN_OVERHEAD_S[run.way] + BATCH_S[run.model] * self.batches_per_run() * 1.2
+            estimate["scaling"] = sum(RUN_OVERHEAD_S[run.way] + BATCH_S[run.model] * self.batches_per_run(run.model) * 1.2
                                       for run in self.scaling_runs())
         if "startup" in self.sections:
             estimate["startup"] = STARTUP_UP_S * self.startup_repeats
@@ -84,7 +90,8 @@ class Plan:
                 "ranks": list(self.ranks), "image_size": self.image_size,
                 "trainyard_image_size": self.trainyard_image_size, "batch_size": self.batch_size,
                 "warmup_batches": self.warmup_batches, "iterations": self.iterations,
-                "batches_per_iteration": self.batches_per_iteration, "iperf_seconds": self.iperf_seconds,
+                "batches_per_iteration": {model: self.batches_per_iteration(model) for model in self.models},
+                "iperf_seconds": self.iperf_seconds,
                 "startup_repeats": self.startup_repeats}
 
 

@@ -55,9 +55,10 @@ def _link_lines(link: dict | None) -> list[str]:
     lines, more = _section_head(link, "Link between 2 nodes")
     if not more:
         return lines
-    iperf = link.get("iperf3") or {}
-    lines.append(f"  iperf3: {iperf['bits_per_second'] / 1e9:.2f} Gbit/s" if "bits_per_second" in iperf
-                 else f"  iperf3: failed: {iperf.get('error', '?')[:300]}")
+    for reference, title in (("iperf3", "iperf3"), ("iperf3_bidir", "iperf3 --bidir, each way")):
+        iperf = link.get(reference) or {}
+        lines.append(f"  {title}: {iperf['bits_per_second'] / 1e9:.2f} Gbit/s" if "bits_per_second" in iperf
+                     else f"  {title}: failed: {iperf.get('error', '?')[:300]}")
     lines.append(f"  {'size':>9} " + " ".join(f"{b + ' busbw Gbit/s':>18}" for b in ("gloo", "mpi")))
     by_backend = {b: {r["bytes"]: r for r in (link.get(b) or {}).get("sizes", [])} for b in ("gloo", "mpi")}
     sizes = sorted(set(by_backend["gloo"]) | set(by_backend["mpi"]))
@@ -68,9 +69,9 @@ def _link_lines(link: dict | None) -> list[str]:
     for backend in ("gloo", "mpi"):
         if "error" in (link.get(backend) or {}):
             lines.append(f"  {backend}: failed: {link[backend]['error'][:300]}")
-    for backend, ratio in (link.get("busbw_over_iperf3_64mib_up") or {}).items():
-        lines.append(f"  busbw(>= 64 MiB) / iperf3, {backend}: {ratio:.2f}" if ratio is not None
-                     else f"  busbw(>= 64 MiB) / iperf3, {backend}: -")
+    for reference in ("iperf3", "iperf3_bidir"):
+        for backend, ratio in (link.get(f"busbw_over_{reference}_64mib_up") or {}).items():
+            lines.append(f"  busbw(>= 64 MiB) / {reference}, {backend}: " + (f"{ratio:.2f}" if ratio is not None else "-"))
     return lines
 
 
@@ -94,9 +95,32 @@ def _scaling_lines(scaling: dict | None) -> list[str]:
         e2 = efficiency.get((model, way))
         cells.append(f"{_spread(e2, 2):>14}" if e2 else f"{'-':>14}")
         lines.append(f"  {model:<10} {way:<8} " + " ".join(cells))
+    lines += _profile_lines(scaling.get("runs", []))
     errors = [r for r in scaling.get("runs", []) if "error" in r]
     for run in errors:
         lines.append(f"  {run['model']} {run['way']} {run['ranks']}: {run['error'].splitlines()[0][:200]}")
+    return lines
+
+
+def _profile_lines(runs: list[dict], top: int = 6) -> list[str]:
+    """Per profiled model: a batch's wall time with 1 and 2 ranks, and the events that take the most
+    self CPU time with 2 ranks, next to the same events with 1 rank (ms per batch)."""
+    profiled: dict = {}
+    for run in runs:
+        if run.get("profile"):
+            profiled.setdefault((run["model"], run["way"]), {})[run["ranks"]] = run["profile"]
+    lines = []
+    for (model, way), by_ranks in profiled.items():
+        one, two = by_ranks.get(1), by_ranks.get(2)
+        if not (one and two):
+            continue
+        lines.append(f"  where a {model} {way} batch goes, ms: wall {one['wall_ms_per_batch']:.1f} with 1 rank, "
+                     f"{two['wall_ms_per_batch']:.1f} with 2; self CPU time of the top events (1 rank -> 2 ranks):")
+        alone = {e["name"]: e["self_cpu_ms_per_batch"] for e in one["top"]}
+        for event in two["top"][:top]:
+            before = alone.get(event["name"])
+            lines.append(f"    {event['name'][:48]:<48} " + (f"{before:8.2f}" if before is not None else f"{'-':>8}")
+                         + f" -> {event['self_cpu_ms_per_batch']:8.2f}")
     return lines
 
 

@@ -19,6 +19,10 @@ from bench.progress import Progress
 
 RUN_TIMEOUT_FLOOR_S = 180
 MASTER_PORT_BASE = 29600
+# DDP runs end with this many batches under torch.profiler (about a second's worth): the table of
+# where a batch's time goes, with 1 rank and with 2 (what the second rank adds is the all-reduce).
+PROFILE_BATCHES = {"trainyard": 50, "resnet18": 4, "resnet50": 2}
+PROFILED_WAYS = ("ddp",)
 
 
 def measure_scaling(plan: Plan, spec: ContainerSpec, pinning: Pinning, prefix: str, progress: Progress,
@@ -34,6 +38,8 @@ def measure_scaling(plan: Plan, spec: ContainerSpec, pinning: Pinning, prefix: s
                   "iterations of several batches; img/s = ranks x per-rank img/s, mean ± 1.96 std over iterations",
         "input": {"resnet": [plan.batch_size, 3, plan.image_size, plan.image_size],
                   "trainyard": [plan.batch_size, 3, plan.trainyard_image_size, plan.trainyard_image_size]},
+        "profile": f"{', '.join(PROFILED_WAYS)} runs: then {PROFILE_BATCHES} batches under torch.profiler (CPU); "
+                   "rank 0's events by self CPU time, ms per batch",
         "ways": {"ddp": "gloo + DistributedDataParallel", "horovod": "horovod.torch DistributedOptimizer (MPI controller)",
                  "zero1": "DeepSpeed ZeRO-1", "zero2": "DeepSpeed ZeRO-2", "zero3": "DeepSpeed ZeRO-3",
                  "all": "torch SGD lr 0.01, fp32, CPU (DeepSpeed: DS_ACCELERATOR=cpu, gloo)"},
@@ -61,7 +67,7 @@ def _key(run: ScalingRun) -> dict:
 
 
 def _expected_seconds(plan: Plan, run: ScalingRun) -> float:
-    return RUN_OVERHEAD_S[run.way] + BATCH_S[run.model] * plan.batches_per_run() * 1.2
+    return RUN_OVERHEAD_S[run.way] + BATCH_S[run.model] * plan.batches_per_run(run.model) * 1.2
 
 
 def _one_run(container, plan: Plan, run: ScalingRun, expected: float, port: int) -> dict:
@@ -70,12 +76,15 @@ def _one_run(container, plan: Plan, run: ScalingRun, expected: float, port: int)
                "python", "-m", "train.launch", "--", "python", f"{BENCH_MOUNT}/inside/synthetic.py",
                "--way", run.way, "--model", run.model, "--image-size", str(image_size),
                "--batch-size", str(plan.batch_size), "--warmup-batches", str(plan.warmup_batches),
-               "--iterations", str(plan.iterations), "--batches-per-iteration", str(plan.batches_per_iteration)]
+               "--iterations", str(plan.iterations), "--batches-per-iteration", str(plan.batches_per_iteration(run.model))]
+    if run.way in PROFILED_WAYS:
+        command += ["--profile-batches", str(PROFILE_BATCHES[run.model])]
     result = container.exec(command, timeout=max(RUN_TIMEOUT_FLOOR_S, 4 * expected))
     raw = json.loads(json_line(result.stdout + result.stderr))
     total = [run.ranks * per_rank for per_rank in raw["img_per_sec_per_rank"]]
-    return {"img_per_sec": summarize(total).as_dict(), "samples": total,
-            "affinity_rank_0": raw["affinity"], "threads": raw["threads"], "input_shape": raw["input_shape"]}
+    found = {"img_per_sec": summarize(total).as_dict(), "samples": total,
+             "affinity_rank_0": raw["affinity"], "threads": raw["threads"], "input_shape": raw["input_shape"]}
+    return {**found, "profile": raw["profile"]} if raw.get("profile") else found
 
 
 def efficiencies(runs: list[dict]) -> list[dict]:

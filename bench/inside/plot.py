@@ -27,9 +27,10 @@ def plot_link(results: dict, path: str) -> bool:
     for backend in backends:
         rows = link[backend]["sizes"]
         ax.plot([r["bytes"] for r in rows], [r["busbw_bytes_per_s"] * 8 / 1e9 for r in rows], marker="o", label=backend)
-    rate = (link.get("iperf3") or {}).get("bits_per_second")
-    if rate:
-        ax.axhline(rate / 1e9, color="grey", linestyle="--", label=f"iperf3 {rate / 1e9:.1f} Gbit/s")
+    for reference, style, title in (("iperf3", "--", "iperf3"), ("iperf3_bidir", ":", "iperf3 --bidir, each way")):
+        rate = (link.get(reference) or {}).get("bits_per_second")
+        if rate:
+            ax.axhline(rate / 1e9, color="grey", linestyle=style, label=f"{title} {rate / 1e9:.1f} Gbit/s")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("message size (bytes)")
     ax.set_ylabel("all-reduce busbw (Gbit/s)")

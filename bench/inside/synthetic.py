@@ -111,6 +111,8 @@ def main() -> None:
     parser.add_argument("--warmup-batches", type=int, default=2)
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--batches-per-iteration", type=int, default=2)
+    parser.add_argument("--profile-batches", type=int, default=0,
+                        help="after the timed iterations, this many batches under torch.profiler (rank 0 reports)")
     args = parser.parse_args()
 
     affinity = pin_to_own_core()
@@ -128,11 +130,30 @@ def main() -> None:
     for _ in range(args.iterations):
         seconds = timeit.timeit(lambda: step(data, target), number=args.batches_per_iteration)
         img_per_sec.append(args.batch_size * args.batches_per_iteration / seconds)
+    profiled = profile_batches(lambda: step(data, target), args.profile_batches) if args.profile_batches else None
     if rank == 0:
         print("BENCH_JSON " + json.dumps({
             "way": args.way, "model": args.model, "world_size": world_size, "affinity": affinity,
             "threads": torch.get_num_threads(), "input_shape": [args.batch_size, *shape],
-            "img_per_sec_per_rank": img_per_sec}), flush=True)
+            "img_per_sec_per_rank": img_per_sec, "profile": profiled}), flush=True)
+
+
+def profile_batches(one_batch, batches: int, top: int = 25) -> dict:
+    """Where a batch's time goes: torch.profiler's CPU events, the `top` ones by self time (the time
+    inside the op itself, on every thread: DDP's gloo work runs on the process group's own thread),
+    as milliseconds per batch, with the wall time of a batch to compare them with."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as profiler:
+        started = timeit.default_timer()
+        for _ in range(batches):
+            one_batch()
+        wall = (timeit.default_timer() - started) / batches
+    events = sorted(profiler.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+    return {"batches": batches, "wall_ms_per_batch": wall * 1e3,
+            "self_cpu_ms_per_batch_all_events": sum(e.self_cpu_time_total for e in events) / 1e3 / batches,
+            "top": [{"name": e.key, "calls_per_batch": e.count / batches,
+                     "self_cpu_ms_per_batch": e.self_cpu_time_total / 1e3 / batches} for e in events[:top]]}
 
 
 if __name__ == "__main__":

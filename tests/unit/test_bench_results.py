@@ -44,3 +44,21 @@ def test_table_marks_a_trial_and_a_missing_gpu():
     table = format_table(results)
     assert "FUNCTIONAL TRIAL" in table
     assert "GPU: not measured: no GPU" in table
+
+
+def test_table_puts_each_profiled_event_of_two_ranks_next_to_the_same_event_of_one():
+    def profile(wall, events):
+        return {"wall_ms_per_batch": wall, "top": [{"name": n, "self_cpu_ms_per_batch": ms} for n, ms in events]}
+    runs = [{"model": "m", "way": "ddp", "ranks": 1, "img_per_sec": {"mean": 10.0, "plus_minus": 1.0},
+             "profile": profile(20.0, [("aten::conv", 12.0), ("aten::add", 1.0)])},
+            {"model": "m", "way": "ddp", "ranks": 2, "img_per_sec": {"mean": 18.0, "plus_minus": 1.0},
+             "profile": profile(24.0, [("aten::conv", 12.5), ("gloo:all_reduce", 6.0)])}]
+    results = {"started_utc": "2026-11-23T01:00:00+00:00", "cpus_limit": None,
+               "machine": {"hostname": "h", "cores": 2, "cpu_model": "cpu", "memory_bytes": 2**34, "docker_server": "20.10"},
+               "images": {}, "sections": {"scaling": {"status": "ok", "runs": runs, "efficiency": efficiencies(runs)}}}
+    lines = format_table(results).splitlines()
+    assert any("where a m ddp batch goes, ms: wall 20.0 with 1 rank, 24.0 with 2" in line for line in lines)
+    conv = next(line for line in lines if "aten::conv" in line)
+    assert conv.split()[1:] == ["12.00", "->", "12.50"]
+    gloo = next(line for line in lines if "gloo:all_reduce" in line)
+    assert gloo.split()[1:] == ["-", "->", "6.00"]
