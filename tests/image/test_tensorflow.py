@@ -113,30 +113,60 @@ def _backup_files(outputs: Path) -> list[Path]:
 
 
 def test_mwms_resumes_from_backup_after_a_worker_is_killed(tensorflow_image, tmp_path):
+    """Worker 1 is killed (SIGKILL, like a preempted node) once a backup exists. Worker 0 ends by
+    itself with one line naming worker 1 and the backup a restart resumes from; the restart does."""
     outputs = make_writable(tmp_path / "outputs")
     cluster = mwms_cluster(23300)
     flags = "--epochs 4 --checkpoint-every 10 --collective-timeout 60"
-    # First attempt: slowed down, and worker 1 is killed (SIGKILL, like a preempted node) once a
-    # backup exists; worker 0 is then stopped too, as Azure restarts the whole job.
     first_script = "\n".join([
         job_script(cluster, f"{TRAIN} {flags} --step-delay 0.3").replace("\nwait", ""),
         "until ls /outputs/backup/*/*.index >/dev/null 2>&1 || ls /outputs/backup/*.index >/dev/null 2>&1;"
         " do sleep 0.5; done",
         # TF_CONFIG is in the environment, not on the command line: find worker 1 by it.
         "for p in $(pgrep -f train.tensorflow); do grep -q '\"index\": 1' /proc/$p/environ && kill -9 $p; done",
-        "sleep 1; pkill -9 -f train.tensorflow; wait; echo killed",
+        "wait; echo killed",
     ])
     with Container(["bash", "-c", first_script], image=tensorflow_image,
                    mounts=[Mount(outputs, "/outputs")]) as first:
-        killed = first.wait(timeout=150)
+        killed = first.wait(timeout=300)
     assert "killed" in killed.output, killed.tail()
     assert "FINAL" not in killed.output, "the first attempt finished before the kill; raise --step-delay"
+    assert task_exits(killed.output) == {("worker", 0): 3, ("worker", 1): 137}, killed.tail()
+    line = re.search(r"^error: rank 0: lost worker 1 \(127\.0\.0\.1:23310\), which is gone, during step (\d+); "
+                     r"a restart resumes from the checkpoint of step (\d+) \(continuing at step \d+\); "
+                     r"traceback in /outputs/debug/rank-0\.log$", killed.output, re.MULTILINE)
+    assert line, f"worker 0 did not end with the lost-peer line:\n{killed.tail()}"
+    assert "Traceback (most recent call last)" not in killed.output, killed.tail()
+    assert (outputs / "debug" / "rank-0.log").is_file()
+    promised = int(line.group(2))
     assert _backup_files(outputs), f"no backup in {outputs}"
 
     resumed = run_container(["bash", "-c", job_script(cluster, f"{TRAIN} {flags}")],
                             image=tensorflow_image, timeout=360, mounts=[Mount(outputs, "/outputs")])
     assert resumed.returncode == 0, resumed.tail()
-    assert "resumed from the backup" in resumed.output, resumed.tail()
+    assert f"resumed from the backup: {promised} steps already trained" in resumed.output, resumed.tail()
     final = parse_final_line(resumed.output)
     assert 0 < int(final["steps_this_run"]) < int(final["steps"]), final
     assert float(final["accuracy"]) >= 0.9, resumed.tail()
+
+
+def test_parameter_server_job_ends_in_one_line_when_its_ps_is_killed(tensorflow_image, tmp_path):
+    """TensorFlow retries a lost worker's work on the others; a lost parameter server ends the job.
+    The coordinator (worker 0) says which task went, and that a restart starts again (no backup)."""
+    outputs = make_writable(tmp_path / "outputs")
+    cluster = {"worker": ["127.0.0.1:23600", "127.0.0.1:23610"], "ps": ["127.0.0.1:23620"]}
+    script = "\n".join([
+        job_script(cluster, f"{TRAIN} --epochs 2000 --coordinator-timeout 120").replace("\nwait", ""),
+        # The coordinator writes its MLflow run id just before it starts training: then a few epochs.
+        "until [ -s /outputs/mlflow-run-id ]; do sleep 0.5; done; sleep 8",
+        "for p in $(pgrep -f train.tensorflow); do grep -q '\"type\": \"ps\"' /proc/$p/environ && kill -9 $p; done",
+        "wait; echo killed",
+    ])
+    with Container(["bash", "-c", script], image=tensorflow_image, mounts=[Mount(outputs, "/outputs")]) as job:
+        result = job.wait(timeout=300)
+    assert "killed" in result.output, result.tail()
+    assert task_exits(result.output).get(("worker", 0)) == 3, result.tail()
+    assert re.search(r"^error: rank 0: lost ps 0 \(127\.0\.0\.1:23620\), which is gone, during epoch \d+ "
+                     r"\(steps after \d+\); a restart starts again at step 1 \(no checkpoint yet\); "
+                     r"traceback in /outputs/debug/rank-0\.log$", result.output, re.MULTILINE), result.tail()
+    assert "Traceback (most recent call last)" not in result.output, result.tail()

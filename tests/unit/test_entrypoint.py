@@ -1,10 +1,19 @@
 """train.common.entrypoint.run_main: how every entrypoint ends a run that bad input made impossible."""
 
+import logging
+
 import pytest
 
 from train.common.entrypoint import run_main
 from train.common.errors import EXIT_USAGE, UsageError
 from train.launch_env import LaunchEnvError
+
+
+@pytest.fixture(autouse=True)
+def _logging_back_on():
+    """The last line turns logging off for the rest of the process; the next test needs it back."""
+    yield
+    logging.disable(logging.NOTSET)
 
 
 def test_the_status_of_main_passes_through():
@@ -49,3 +58,12 @@ def test_a_stop_on_sigterm_is_one_line_and_exit_143(capsys):
     assert run_main(main) == 143
     assert capsys.readouterr().err == "rank 0: stopped by SIGTERM after step 12, checkpoint written; " \
                                       "a restart continues at step 13\n"
+
+
+def test_nothing_is_logged_after_the_last_line(capsys):
+    def main() -> int:
+        raise UsageError("no such dataset 'x'")
+
+    assert run_main(main) == EXIT_USAGE
+    logging.getLogger("tensorflow").error("a framework thread, still running")
+    assert capsys.readouterr().err.splitlines()[-1] == "error: no such dataset 'x'"

@@ -25,6 +25,9 @@ from train.launch_env import LaunchEnvError
 
 def _last_line(line: str, status: int) -> int:
     logging.shutdown()   # flush the log lines before this one, so it stays the last line
+    # ... and none after it: a framework's threads may still log while the process ends (TensorFlow's
+    # cluster coordinator logs every closure it cancels once a parameter server is gone).
+    logging.disable(logging.CRITICAL)
     print(line, file=sys.stderr, flush=True)
     return status
 

@@ -34,7 +34,18 @@ _PEER_ERROR_MESSAGE = re.compile(
     r"ProcessGroupGloo|ProcessGroupNCCL|NCCL error|Gloo connectFullMesh failed", re.IGNORECASE)
 # gloo names the peer as "[10.0.0.5]:41234" (IPv4) or "[fe80::1]:41234" (IPv6).
 _PEER_ADDRESS = re.compile(r"\[([0-9A-Fa-f.:]+)\]:\d+")
-_TIMEOUT = re.compile(r"Socket Timeout|Timed out|timed out", re.IGNORECASE)
+_TIMEOUT = re.compile(r"Socket Timeout|Timed out|timed out|heartbeat timeout|Deadline ?Exceeded", re.IGNORECASE)
+# TensorFlow raises an OpError subclass from the collective or RPC that failed; these classes and
+# messages are a peer's (seen with TF 2.18 MultiWorkerMirrored: SIGKILL of a worker gives
+# UnavailableError "Collective ops is aborted by: failed to connect to all addresses ... from remote
+# target /job:worker/replica:0/task:1"; SIGSTOP gives "Task /job:worker/replica:0/task:1 heartbeat
+# timeout" from the coordination service, after about 10 s).
+_TF_PEER_ERROR_CLASSES = frozenset({"UnavailableError", "DeadlineExceededError"})
+_TF_PEER_ERROR_MESSAGE = re.compile(
+    r"Collective ops is aborted|failed to connect to all addresses|heartbeat timeout|Socket closed|"
+    r"Connection reset by peer|has been set to ERROR in coordination service", re.IGNORECASE)
+# TensorFlow names a task as /job:worker/replica:0/task:1 (or /job:worker/task:1).
+_TF_TASK = re.compile(r"/job:(\w+)(?:/replica:\d+)?/task:(\d+)")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -54,11 +65,24 @@ def _class_names(exc: BaseException) -> set[str]:
 def is_lost_peer(exc: BaseException) -> bool:
     """Whether `exc` (or one it came from) is a collective that failed because of a peer."""
     for link in _chain(exc):
-        if _class_names(link) & _PEER_ERROR_CLASSES:
+        names = _class_names(link)
+        if names & (_PEER_ERROR_CLASSES | _TF_PEER_ERROR_CLASSES):
             return True
         if isinstance(link, RuntimeError) and _PEER_ERROR_MESSAGE.search(str(link)):
             return True
+        if "OpError" in names and _TF_PEER_ERROR_MESSAGE.search(str(link)):
+            return True
     return False
+
+
+def peer_tasks(exc: BaseException) -> list[tuple[str, int]]:
+    """The TensorFlow tasks (job, index) the error's messages name, first seen first."""
+    found: list[tuple[str, int]] = []
+    for link in _chain(exc):
+        for job, index in _TF_TASK.findall(str(link)):
+            if (job, int(index)) not in found:
+                found.append((job, int(index)))
+    return found
 
 
 def peer_addresses(exc: BaseException) -> list[str]:

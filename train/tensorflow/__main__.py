@@ -8,10 +8,12 @@ mpirun. The shared flags are train.common.common_flags'; ours are --strategy and
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from train.common.common_flags import build_parser, config_from_args
 from train.common.entrypoint import run_main
+from train.common.lost_peer import EXIT_LOST_PEER
 
 log = logging.getLogger(__name__)
 
@@ -67,5 +69,16 @@ def _main(config, strategy: str, collective_timeout: float, coordinator_timeout:
     return mwms.train(config, load(), launch, collective_timeout)
 
 
+def _exit(status: int) -> None:
+    if status == EXIT_LOST_PEER:
+        # TensorFlow's teardown of a context whose remote tasks are gone logs a page of gRPC errors
+        # from C++ ("Failed to remove function remotely") after the line that says what happened;
+        # there is nothing left to save, so skip it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(run())
+    _exit(run())

@@ -7,6 +7,7 @@ import time
 
 import tensorflow as tf
 
+from train.common.lost_peer import RunProgress
 from train.common.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -21,11 +22,13 @@ class EpochProgress(tf.keras.callbacks.Callback):
     (NullMetrics everywhere but the chief).
     """
 
-    def __init__(self, *, samples_per_step: int, steps_per_epoch: int, metrics: Metrics) -> None:
+    def __init__(self, *, samples_per_step: int, steps_per_epoch: int, metrics: Metrics,
+                 run: RunProgress | None = None) -> None:
         super().__init__()
         self.samples_per_step = samples_per_step
         self.steps_per_epoch = steps_per_epoch
         self.metrics = metrics
+        self.run = run   # its phase, per epoch, for the line a lost peer prints (parameter servers)
         self.step = 0
         self.initial_step = 0
         self.last_logs: dict[str, float] = {}
@@ -45,9 +48,15 @@ class EpochProgress(tf.keras.callbacks.Callback):
                      self.step, self.step // self.steps_per_epoch + 1,
                      self.step % self.steps_per_epoch + 1)
         self._started = time.perf_counter()
+        self._set_phase()
+
+    def _set_phase(self) -> None:
+        if self.run is not None:
+            self.run.phase = f"epoch {self.step // self.steps_per_epoch + 1} (steps after {self.step})"
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.step = int(self.model.optimizer.iterations.numpy())
+        self._set_phase()
         self.last_logs = {key: float(value) for key, value in (logs or {}).items()}
         log.info("epoch %d done (step %d): %s", epoch + 1, self.step,
                  ", ".join(f"{key} {value:.4f}" for key, value in self.last_logs.items()))
@@ -77,3 +86,43 @@ class Progress(EpochProgress):
             time.sleep(self.step_delay)
         if self.max_steps and self.step >= self.max_steps:
             self.model.stop_training = True   # every worker counts the same steps, so all stop together
+
+
+class RunProgressTracker(tf.keras.callbacks.Callback):
+    """Keeps a RunProgress current for the line a lost peer prints (train.tensorflow.lost_peer): the
+    step in progress, and the newest backup. Backups are taken where the backup callback takes them:
+    at every multiple of `every` steps (BackupAndRestore's save_freq, _RankZeroBackup's --checkpoint-
+    every) and, if `at_epoch_end`, at the end of each Keras epoch. The chief writes them; a worker
+    that is not the chief cannot know that it finished the newest one, so there it stays pending
+    until the next one is due (by then the chief has trained past it)."""
+
+    def __init__(self, run: RunProgress, *, every: int | None, at_epoch_end: bool, is_chief: bool) -> None:
+        super().__init__()
+        self.run = run
+        self.every = every
+        self.at_epoch_end = at_epoch_end
+        self.is_chief = is_chief
+        self.step = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.step = int(self.model.optimizer.iterations.numpy())
+        self.run.resume_step, self.run.pending_step = self.step, None   # restored from it, or 0: none
+        self.run.phase = f"step {self.step + 1}"
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.step += 1
+        self.run.phase = f"step {self.step + 1}"
+        if self.every and self.step % self.every == 0:
+            self._backed_up()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.at_epoch_end:
+            self._backed_up()
+
+    def _backed_up(self) -> None:
+        if self.is_chief:
+            self.run.resume_step = self.step
+            return
+        if self.run.pending_step is not None and self.run.pending_step != self.step:
+            self.run.resume_step = self.run.pending_step
+        self.run.pending_step = self.step

@@ -20,8 +20,10 @@ import tensorflow as tf
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan
 from train.common.end_of_run import RunSummary, end_run
+from train.common.lost_peer import RunProgress
 from train.common.metrics import NullMetrics, open_metrics
-from train.tensorflow.callbacks import Progress
+from train.tensorflow.callbacks import Progress, RunProgressTracker
+from train.tensorflow.lost_peer import one_line_on_lost_peer
 from train.tensorflow.model import accuracy, build_model, compile_model
 from train.tensorflow.outputs import BACKUP_DIR, read_run_id, save_model, write_run_id
 
@@ -100,7 +102,9 @@ def train(config: TrainConfig, data: ArrayDataset) -> int:
                         metrics=metrics, step_delay=config.step_delay, max_steps=total_steps)
     # No hvd.callbacks.MetricAverageCallback: in Horovod 0.28.1 it calls Keras 3's keras.backend
     # (`constant` is gone) even with tf-keras, so epoch metrics are rank 0's own, not averaged.
-    callbacks = [hvd.callbacks.BroadcastGlobalVariablesCallback(0), progress]
+    run = RunProgress()   # for the one line a lost peer prints
+    tracker = RunProgressTracker(run, every=config.checkpoint_every, at_epoch_end=True, is_chief=rank == 0)
+    callbacks = [hvd.callbacks.BroadcastGlobalVariablesCallback(0), progress, tracker]
     if rank == 0:
         callbacks.append(_RankZeroBackup(backup_dir, config.checkpoint_every, config.keep_checkpoints))
     remaining = max(total_steps - finished, 0)
@@ -114,8 +118,11 @@ def train(config: TrainConfig, data: ArrayDataset) -> int:
         # One Keras "epoch" per trainyard epoch would need steps_per_epoch to match a partial first
         # epoch; instead fit runs `remaining` steps as epochs of plan.steps_per_epoch (the last short).
         epochs = math.ceil(remaining / plan.steps_per_epoch)
-        model.fit(dataset, epochs=epochs, steps_per_epoch=min(plan.steps_per_epoch, remaining),
-                  callbacks=callbacks, verbose=0)
+        # Under mpirun a dead rank ends the others (mpirun's doing); with Horovod's gloo controller
+        # (horovodrun) the survivors see HorovodInternalError, which becomes one line.
+        with one_line_on_lost_peer(rank, run, config.model_dir):
+            model.fit(dataset, epochs=epochs, steps_per_epoch=min(plan.steps_per_epoch, remaining),
+                      callbacks=callbacks, verbose=0)
 
     test_accuracy = accuracy(model, data.test_x, data.test_y)
 

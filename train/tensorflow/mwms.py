@@ -21,9 +21,11 @@ import tensorflow as tf
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset
 from train.common.end_of_run import RunSummary, end_run
+from train.common.lost_peer import RunProgress
 from train.common.metrics import open_metrics
 from train.launch_env import LaunchEnv, to_tf_config_json
-from train.tensorflow.callbacks import Progress
+from train.tensorflow.callbacks import Progress, RunProgressTracker
+from train.tensorflow.lost_peer import one_line_on_lost_peer
 from train.tensorflow.model import accuracy, build_model, compile_model
 from train.tensorflow.outputs import BACKUP_DIR, read_run_id, save_model, write_run_id
 
@@ -78,19 +80,28 @@ def train(config: TrainConfig, data: ArrayDataset, launch: LaunchEnv, collective
     progress = Progress(print_freq=config.print_freq, samples_per_step=global_batch,
                         steps_per_epoch=steps_per_epoch, metrics=metrics,
                         step_delay=config.step_delay, max_steps=config.max_steps)
-    backup = tf.keras.callbacks.BackupAndRestore(
-        str(config.model_dir / BACKUP_DIR),
-        save_freq=config.checkpoint_every or "epoch", delete_checkpoint=False)
+    save_freq = config.checkpoint_every or "epoch"
+    backup = tf.keras.callbacks.BackupAndRestore(str(config.model_dir / BACKUP_DIR), save_freq=save_freq,
+                                                 delete_checkpoint=False)
+    run = RunProgress()   # for the one line a lost peer prints
+    tracker = RunProgressTracker(run, every=config.checkpoint_every or None, at_epoch_end=not config.checkpoint_every,
+                                 is_chief=is_chief)
+    tf_config = launch.tf_config or {}
+    task = tf_config.get("task")
+    lost_peer = one_line_on_lost_peer(launch.rank, run, config.model_dir, tf_config.get("cluster"),
+                                      (task["type"], int(task["index"])) if task else None)
     log.info("training %s with MultiWorkerMirroredStrategy: %d workers, %d steps per epoch, %d epochs",
              data.name, workers, steps_per_epoch, config.epochs)
-    model.fit(_train_dataset(data, global_batch, config.seed), epochs=config.epochs,
-              steps_per_epoch=steps_per_epoch, callbacks=[backup, progress], verbose=0)
+    with lost_peer:
+        model.fit(_train_dataset(data, global_batch, config.seed), epochs=config.epochs,
+                  steps_per_epoch=steps_per_epoch, callbacks=[backup, tracker, progress], verbose=0)
+        run.phase = "the end of the run (after the last step)"
 
-    # Evaluated on a plain copy: no collectives, so every worker may do it at its own pace.
-    local = build_model(data.sample_shape, data.num_classes)
-    local.set_weights(model.get_weights())
-    test_accuracy = accuracy(local, data.test_x, data.test_y)
-    summary = RunSummary(world_size=workers, accuracy=test_accuracy, samples_per_sec=progress.samples_per_sec(),
-                         steps=progress.step, steps_this_run=progress.steps_this_run)
-    return end_run(summary, is_writer=is_chief, save=lambda: save_model(local, config.model_dir),
-                   metrics=metrics, barrier=lambda: _barrier(strategy))
+        # Evaluated on a plain copy: no collectives, so every worker may do it at its own pace.
+        local = build_model(data.sample_shape, data.num_classes)
+        local.set_weights(model.get_weights())
+        test_accuracy = accuracy(local, data.test_x, data.test_y)
+        summary = RunSummary(world_size=workers, accuracy=test_accuracy, samples_per_sec=progress.samples_per_sec(),
+                             steps=progress.step, steps_this_run=progress.steps_this_run)
+        return end_run(summary, is_writer=is_chief, save=lambda: save_model(local, config.model_dir),
+                       metrics=metrics, barrier=lambda: _barrier(strategy))

@@ -104,8 +104,10 @@ def coordinate(config: TrainConfig, data: ArrayDataset, tf_config: dict, wait_ti
     import tensorflow as tf
 
     from train.common.end_of_run import RunSummary, end_run
+    from train.common.lost_peer import RunProgress
     from train.common.metrics import open_metrics
     from train.tensorflow.callbacks import EpochProgress
+    from train.tensorflow.lost_peer import one_line_on_lost_peer
     from train.tensorflow.model import accuracy, build_model, compile_model
     from train.tensorflow.outputs import read_run_id, save_model, write_run_id
 
@@ -139,11 +141,16 @@ def coordinate(config: TrainConfig, data: ArrayDataset, tf_config: dict, wait_ti
     # Batch-level callbacks are refused under ParameterServerStrategy: progress per epoch, and
     # --step-delay does not apply; --max-steps shortens the epochs instead (see fit_schedule).
     epochs, fit_steps_per_epoch = fit_schedule(config.total_steps(steps_per_epoch), steps_per_epoch)
-    progress = EpochProgress(samples_per_step=batch_size, steps_per_epoch=fit_steps_per_epoch, metrics=metrics)
+    # No backup here: a restart starts at step 1, which the line a lost task prints says.
+    run = RunProgress(resume_step=0)
+    progress = EpochProgress(samples_per_step=batch_size, steps_per_epoch=fit_steps_per_epoch, metrics=metrics,
+                             run=run)
     log.info("training %s with ParameterServerStrategy: %d workers, %d ps, %d steps per epoch, %d epochs",
              data.name, workers, servers, fit_steps_per_epoch, epochs)
-    model.fit(tf.keras.utils.experimental.DatasetCreator(dataset_fn), epochs=epochs,
-              steps_per_epoch=fit_steps_per_epoch, callbacks=[progress], verbose=0)
+    # TensorFlow retries a lost worker's work on the others; a lost parameter server ends the run.
+    with one_line_on_lost_peer(0, run, config.model_dir, cluster, ("chief", 0)):
+        model.fit(tf.keras.utils.experimental.DatasetCreator(dataset_fn), epochs=epochs,
+                  steps_per_epoch=fit_steps_per_epoch, callbacks=[progress], verbose=0)
 
     local = build_model(data.sample_shape, data.num_classes)
     local.set_weights(model.get_weights())
