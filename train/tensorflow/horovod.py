@@ -19,13 +19,13 @@ import tensorflow as tf
 
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan
-from train.common.end_of_run import RunSummary, end_run
 from train.common.lost_peer import RunProgress
 from train.common.metrics import NullMetrics, open_metrics
 from train.tensorflow.callbacks import Progress, RunProgressTracker
 from train.tensorflow.lost_peer import one_line_on_lost_peer
-from train.tensorflow.model import accuracy, build_model, compile_model
-from train.tensorflow.outputs import BACKUP_DIR, read_run_id, save_model, write_run_id
+from train.tensorflow.model import build_model, compile_model
+from train.tensorflow.outputs import BACKUP_DIR, read_run_id, write_run_id
+from train.tensorflow.run_end import finish_run
 
 log = logging.getLogger(__name__)
 
@@ -124,14 +124,5 @@ def train(config: TrainConfig, data: ArrayDataset) -> int:
             model.fit(dataset, epochs=epochs, steps_per_epoch=min(plan.steps_per_epoch, remaining),
                       callbacks=callbacks, verbose=0)
 
-    test_accuracy = accuracy(model, data.test_x, data.test_y)
-
-    def save() -> None:
-        plain = build_model(data.sample_shape, data.num_classes)   # without Horovod's optimizer wrapper
-        plain.set_weights(model.get_weights())
-        save_model(plain, config.model_dir)
-
-    summary = RunSummary(world_size=size, accuracy=test_accuracy, samples_per_sec=progress.samples_per_sec(),
-                         steps=progress.step, steps_this_run=progress.steps_this_run)
-    return end_run(summary, is_writer=rank == 0, save=save, metrics=metrics,
-                   barrier=lambda: hvd_tf.allreduce(tf.zeros(1), name="trainyard_end"))
+    return finish_run(model, data, progress, world_size=size, model_dir=config.model_dir, is_writer=rank == 0,
+                      metrics=metrics, barrier=lambda: hvd_tf.allreduce(tf.zeros(1), name="trainyard_end"))

@@ -20,14 +20,14 @@ import tensorflow as tf
 
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset
-from train.common.end_of_run import RunSummary, end_run
 from train.common.lost_peer import RunProgress
 from train.common.metrics import open_metrics
 from train.launch_env import LaunchEnv, to_tf_config_json
 from train.tensorflow.callbacks import Progress, RunProgressTracker
 from train.tensorflow.lost_peer import one_line_on_lost_peer
-from train.tensorflow.model import accuracy, build_model, compile_model
-from train.tensorflow.outputs import BACKUP_DIR, read_run_id, save_model, write_run_id
+from train.tensorflow.model import build_model, compile_model
+from train.tensorflow.outputs import BACKUP_DIR, read_run_id, write_run_id
+from train.tensorflow.run_end import finish_run
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +96,5 @@ def train(config: TrainConfig, data: ArrayDataset, launch: LaunchEnv, collective
         model.fit(_train_dataset(data, global_batch, config.seed), epochs=config.epochs,
                   steps_per_epoch=steps_per_epoch, callbacks=[backup, tracker, progress], verbose=0)
         run.phase = "the end of the run (after the last step)"
-
-        # Evaluated on a plain copy: no collectives, so every worker may do it at its own pace.
-        local = build_model(data.sample_shape, data.num_classes)
-        local.set_weights(model.get_weights())
-        test_accuracy = accuracy(local, data.test_x, data.test_y)
-        summary = RunSummary(world_size=workers, accuracy=test_accuracy, samples_per_sec=progress.samples_per_sec(),
-                             steps=progress.step, steps_this_run=progress.steps_this_run)
-        return end_run(summary, is_writer=is_chief, save=lambda: save_model(local, config.model_dir),
-                       metrics=metrics, barrier=lambda: _barrier(strategy))
+        return finish_run(model, data, progress, world_size=workers, model_dir=config.model_dir,
+                          is_writer=is_chief, metrics=metrics, barrier=lambda: _barrier(strategy))

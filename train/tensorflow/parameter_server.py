@@ -103,13 +103,13 @@ def fit_schedule(total_steps: int, steps_per_epoch: int) -> tuple[int, int]:
 def coordinate(config: TrainConfig, data: ArrayDataset, tf_config: dict, wait_timeout: float) -> int:
     import tensorflow as tf
 
-    from train.common.end_of_run import RunSummary, end_run
     from train.common.lost_peer import RunProgress
     from train.common.metrics import open_metrics
     from train.tensorflow.callbacks import EpochProgress
     from train.tensorflow.lost_peer import one_line_on_lost_peer
-    from train.tensorflow.model import accuracy, build_model, compile_model
-    from train.tensorflow.outputs import read_run_id, save_model, write_run_id
+    from train.tensorflow.model import build_model, compile_model
+    from train.tensorflow.outputs import read_run_id, write_run_id
+    from train.tensorflow.run_end import finish_run
 
     cluster = tf_config["cluster"]
     _wait_for_tasks(cluster, wait_timeout)
@@ -152,11 +152,6 @@ def coordinate(config: TrainConfig, data: ArrayDataset, tf_config: dict, wait_ti
         model.fit(tf.keras.utils.experimental.DatasetCreator(dataset_fn), epochs=epochs,
                   steps_per_epoch=fit_steps_per_epoch, callbacks=[progress], verbose=0)
 
-    local = build_model(data.sample_shape, data.num_classes)
-    local.set_weights(model.get_weights())
-    test_accuracy = accuracy(local, data.test_x, data.test_y)
-    summary = RunSummary(world_size=workers, accuracy=test_accuracy, samples_per_sec=progress.samples_per_sec(),
-                         steps=progress.step, steps_this_run=progress.steps_this_run)
     # The coordinator alone writes; the workers and parameter servers are stopped by the launcher.
-    return end_run(summary, is_writer=True, save=lambda: save_model(local, config.model_dir),
-                   metrics=metrics, barrier=None)
+    return finish_run(model, data, progress, world_size=workers, model_dir=config.model_dir, is_writer=True,
+                      metrics=metrics, barrier=None)
