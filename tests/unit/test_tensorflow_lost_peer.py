@@ -6,6 +6,9 @@ SIGSTOP of worker 1) and a parameter-server job (SIGKILL of the ps); the classes
 tf.errors' by name, as train.common.lost_peer recognises them (no TensorFlow on the host).
 """
 
+import gc
+import sys
+
 import pytest
 
 from train.common.lost_peer import LostPeerError, RunProgress, is_lost_peer, is_timeout, peer_tasks
@@ -83,3 +86,18 @@ def test_other_errors_pass_through(tmp_path):
     with pytest.raises(InternalError), one_line_on_lost_peer(0, RunProgress(), tmp_path):
         raise InternalError("Blas GEMM launch failed")
     assert not (tmp_path / "debug").exists()
+
+
+def test_errors_raised_in_del_afterwards_go_to_the_debug_log(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)   # restored after the test
+
+    class Executor:
+        def __del__(self):
+            raise UnavailableError("Socket closed (an executor collected after its tasks went)")
+
+    with pytest.raises(LostPeerError), one_line_on_lost_peer(0, RunProgress(), tmp_path, CLUSTER, ("worker", 0)):
+        raise UnavailableError(KILLED_PS)
+    Executor()
+    gc.collect()
+    assert "Exception ignored" not in capsys.readouterr().err
+    assert "an executor collected after its tasks went" in (tmp_path / "debug" / "rank-0.log").read_text()

@@ -11,6 +11,7 @@ resumes; the traceback goes to <model-dir>/debug/rank-N.log. Pure: no TensorFlow
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -47,5 +48,17 @@ def one_line_on_lost_peer(rank: int, run: RunProgress, model_dir: Path,
         if not is_lost_peer(exc):
             raise
         debug_log = write_debug_log(model_dir, rank, exc)
+        _unraisable_errors_to(model_dir, rank)
         raise LostPeerError(rank, describe_lost_task(exc, cluster, own_task, rank), run, is_timeout(exc),
                             debug_log) from None
+
+
+def _unraisable_errors_to(model_dir: Path, rank: int) -> None:
+    """From now on, errors that Python cannot raise (in __del__) go to the debug log, not the screen:
+    TensorFlow's eager executors fail again as they are collected once their remote tasks are gone
+    ("Exception ignored in: <function Executor.__del__ ...>", with a traceback)."""
+    def to_debug_log(unraisable: sys.UnraisableHookArgs) -> None:
+        if unraisable.exc_value is not None:
+            write_debug_log(model_dir, rank, unraisable.exc_value)
+
+    sys.unraisablehook = to_debug_log
