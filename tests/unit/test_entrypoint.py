@@ -40,7 +40,7 @@ def test_a_bug_is_not_hidden():
 def test_a_lost_peer_is_one_line_and_exit_3(capsys):
     from train.common.lost_peer import EXIT_LOST_PEER, LostPeerError, RunProgress
 
-    error = LostPeerError(0, "rank 1 (node-1, 172.18.0.3)", RunProgress("step 5", 0), False, None)
+    error = LostPeerError(0, "rank 1 (node-1, 172.18.0.3)", RunProgress("step 5", 0), None, None)
 
     def main() -> int:
         raise error

@@ -16,6 +16,7 @@ from train.common.lost_peer import (
     is_lost_peer,
     is_timeout,
     peer_addresses,
+    timeout_kind,
     write_debug_log,
 )
 
@@ -87,7 +88,7 @@ def test_no_address_says_so():
 ])
 def test_the_line_says_where_a_restart_resumes(resume_step, expected):
     progress = RunProgress(phase="step 43", resume_step=resume_step)
-    line = str(LostPeerError(0, "rank 1 (node-1, 172.18.0.3)", progress, timed_out=False,
+    line = str(LostPeerError(0, "rank 1 (node-1, 172.18.0.3)", progress, timeout=None,
                              debug_log=Path("/outputs/debug/rank-0.log")))
     assert line == ("rank 0: lost rank 1 (node-1, 172.18.0.3), which is gone, during step 43; "
                     f"{expected}; traceback in /outputs/debug/rank-0.log")
@@ -95,7 +96,8 @@ def test_the_line_says_where_a_restart_resumes(resume_step, expected):
 
 
 def test_a_silent_peer_is_called_so():
-    line = str(LostPeerError(1, "a peer (the error names none)", RunProgress(), timed_out=True, debug_log=None))
+    timeout = timeout_kind(RuntimeError("Timed out waiting 600000ms for recv operation to complete"))
+    line = str(LostPeerError(1, "a peer (the error names none)", RunProgress(), timeout=timeout, debug_log=None))
     assert "stopped answering (collective timeout)" in line and "traceback" not in line
 
 

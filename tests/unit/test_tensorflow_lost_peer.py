@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from train.common.lost_peer import LostPeerError, RunProgress, is_lost_peer, is_timeout, peer_tasks
+from train.common.lost_peer import LostPeerError, RunProgress, is_lost_peer, is_timeout, peer_tasks, timeout_kind
 from train.tensorflow.lost_peer import describe_lost_task, one_line_on_lost_peer
 
 KILLED_WORKER = ("Graph execution error:\n\nDetected at node CollectiveReduceV2 defined at ...\n"
@@ -54,6 +54,15 @@ def test_the_task_is_read_from_the_message():
     assert peer_tasks(UnavailableError(KILLED_WORKER)) == [("worker", 1)]
     assert peer_tasks(UnavailableError(PAUSED_WORKER)) == [("worker", 1)]
     assert is_timeout(UnavailableError(PAUSED_WORKER)) and not is_timeout(UnavailableError(KILLED_WORKER))
+
+
+def test_a_silent_task_names_tensorflows_heartbeat_not_the_collective_timeout():
+    # The coordination service gave up on the task (about 10 s); --collective-timeout played no part.
+    assert timeout_kind(UnavailableError(PAUSED_WORKER)) == "TensorFlow's heartbeat timeout"
+    assert timeout_kind(UnavailableError(KILLED_WORKER)) is None
+    line = str(LostPeerError(0, "worker 1 (worker-1:2222)", RunProgress(phase="step 7"),
+                             timeout_kind(UnavailableError(PAUSED_WORKER)), None))
+    assert "which stopped answering (TensorFlow's heartbeat timeout), during step 7" in line
 
 
 def test_a_task_is_named_with_its_address_and_this_task_is_skipped():

@@ -96,7 +96,22 @@ def peer_addresses(exc: BaseException) -> list[str]:
 
 
 def is_timeout(exc: BaseException) -> bool:
-    return any(_TIMEOUT.search(str(link)) for link in _chain(exc))
+    return timeout_kind(exc) is not None
+
+
+def timeout_kind(exc: BaseException) -> str | None:
+    """Which timeout ended the wait for a silent peer, in the user's words; None if none did.
+
+    TensorFlow's coordination service notices a silent task by its heartbeat (about 10 s), long before
+    any collective timeout: the line must not send the user to --collective-timeout for that.
+    """
+    for link in _chain(exc):
+        found = _TIMEOUT.search(str(link))
+        if found:
+            if "heartbeat" in found.group(0).lower():
+                return "TensorFlow's heartbeat timeout"
+            return "collective timeout"
+    return None
 
 
 @dataclass(frozen=True)
@@ -181,10 +196,11 @@ class RunProgress:
 class LostPeerError(Exception):
     """Raised by an entrypoint in place of a collective's error; str() is the line for the user."""
 
-    def __init__(self, rank: int, lost: str, progress: RunProgress, timed_out: bool,
+    def __init__(self, rank: int, lost: str, progress: RunProgress, timeout: str | None,
                  debug_log: Path | None) -> None:
+        """`timeout`: which timeout gave up on a silent peer (timeout_kind); None when it is gone."""
         self.rank = rank
-        what = "stopped answering (collective timeout)" if timed_out else "is gone"
+        what = f"stopped answering ({timeout})" if timeout else "is gone"
         details = f"; traceback in {debug_log}" if debug_log else ""
         super().__init__(f"rank {rank}: lost {lost}, which {what}, during {progress.phase}; "
                          f"{progress.resume_text()}{details}")

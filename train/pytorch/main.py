@@ -26,9 +26,9 @@ from train.common.lost_peer import (
     PeerDirectory,
     RunProgress,
     is_lost_peer,
-    is_timeout,
     local_identity,
     peer_addresses,
+    timeout_kind,
     write_debug_log,
 )
 from train.common.metrics import open_metrics
@@ -93,7 +93,7 @@ def _lost_peer(exc: Exception, rank: int, config: TrainConfig, progress: RunProg
     """The one-line error for a collective that failed because of a peer; the traceback to a file."""
     debug_log = write_debug_log(config.model_dir, rank, exc)
     lost = progress.peers.describe(peer_addresses(exc), rank)
-    return LostPeerError(rank, lost, progress, is_timeout(exc), debug_log)
+    return LostPeerError(rank, lost, progress, timeout_kind(exc), debug_log)
 
 
 def _train(config: TrainConfig, data: ArrayDataset, strategy: Strategy, progress: RunProgress) -> int:

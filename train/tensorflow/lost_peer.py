@@ -20,9 +20,9 @@ from train.common.lost_peer import (
     PeerDirectory,
     RunProgress,
     is_lost_peer,
-    is_timeout,
     peer_addresses,
     peer_tasks,
+    timeout_kind,
     write_debug_log,
 )
 
@@ -49,7 +49,7 @@ def one_line_on_lost_peer(rank: int, run: RunProgress, model_dir: Path,
             raise
         debug_log = write_debug_log(model_dir, rank, exc)
         _unraisable_errors_to(model_dir, rank)
-        raise LostPeerError(rank, describe_lost_task(exc, cluster, own_task, rank), run, is_timeout(exc),
+        raise LostPeerError(rank, describe_lost_task(exc, cluster, own_task, rank), run, timeout_kind(exc),
                             debug_log) from None
 
 
