@@ -33,15 +33,16 @@ def compose_command() -> list[str]:
 
 
 class ComposeCluster:
-    """One compose project over compose.yaml (plus extra files), with its own outputs folder."""
+    """One compose project over one of the repository's compose files (compose.yaml unless told),
+    plus extra files, with its own outputs folder."""
 
     def __init__(self, outputs: Path, *, nodes: int = 2, extra_files: tuple[Path, ...] = (),
-                 node_cpus: str = "0") -> None:
+                 node_cpus: str = "0", compose_file: str = "compose.yaml") -> None:
         """`node_cpus`: compose's `cpus:` for every node (NODE_CPUS; `make up` gives cores / nodes; 0: no limit)."""
         self.project = f"trainyard-test-{uuid.uuid4().hex[:8]}"
         self.outputs = outputs
         self.nodes = nodes
-        files = [REPOSITORY_ROOT / "compose.yaml", *extra_files]
+        files = [REPOSITORY_ROOT / compose_file, *extra_files]
         self._base = [*compose_command(), "--project-name", self.project,
                       *[arg for f in files for arg in ("-f", str(f))]]
         self._env = {**os.environ, "OUTPUTS_DIR": str(outputs), "NODES": str(nodes), "NODE_CPUS": node_cpus}
@@ -63,8 +64,9 @@ class ComposeCluster:
                                  f"last output:\n{output[-TAIL_CHARS:]}") from None
 
     def down(self) -> None:
-        subprocess.run([*self._base, "down", "--remove-orphans", "--timeout", "5"], cwd=REPOSITORY_ROOT,
-                       env=self._env, capture_output=True, timeout=120)
+        # --volumes: a cluster's named volumes (compose.mpi.yaml's SSH keys) go with it.
+        subprocess.run([*self._base, "down", "--volumes", "--remove-orphans", "--timeout", "5"],
+                       cwd=REPOSITORY_ROOT, env=self._env, capture_output=True, timeout=120)
 
     def __enter__(self) -> ComposeCluster:
         return self

@@ -4,6 +4,8 @@ compose.yaml's two nodes with the Azure `pytorch` distribution variables, plus a
 per test: the training flags (slow steps, frequent checkpoints), extra environment, and the image
 under test (TRAINYARD_PYTORCH_IMAGE). Not under compose's --abort-on-container-exit: a lost node
 must not take the others down, as on Azure, where nothing stops the surviving nodes for them.
+MpiFaultCluster is the same over compose.mpi.yaml (Azure's `mpi` distribution: node 0 runs mpirun
+over SSH, the training command is MPI_COMMAND).
 Every docker call has a timeout; waits poll the containers with a deadline and fail with the logs.
 """
 
@@ -29,9 +31,18 @@ def write_override(path: Path, command: Sequence[str], env: Mapping[str, str]) -
     return path
 
 
+def write_image_override(path: Path, env: Mapping[str, str]) -> Path:
+    """A compose file that sets the image under test and `env` on every node (for compose.mpi.yaml,
+    whose node commands are node-entry's and whose training command is MPI_COMMAND). mpirun hands
+    node 0's environment to the ranks it starts there; other nodes' ranks get only what mpirun exports."""
+    service = {"image": PYTORCH_IMAGE, "environment": dict(env)}
+    path.write_text(json.dumps({"services": {name: service for name in SERVICES}}, indent=2))
+    return path
+
+
 class FaultCluster(ComposeCluster):
-    def __init__(self, outputs: Path, override: Path) -> None:
-        super().__init__(outputs, nodes=2, extra_files=(override,))
+    def __init__(self, outputs: Path, override: Path, compose_file: str = "compose.yaml") -> None:
+        super().__init__(outputs, nodes=2, extra_files=(override,), compose_file=compose_file)
         self._ids: dict[str, str] = {}
 
     def start(self) -> None:
@@ -68,6 +79,11 @@ class FaultCluster(ComposeCluster):
             time.sleep(0.2)
         raise AssertionError(f"{service} still runs {timeout}s later; its output:\n{self.logs(service)[-4000:]}")
 
+    def processes(self, service: str) -> str:
+        """The processes running in `service`'s container, a line each (PID, then the command line).
+        The container must be running."""
+        return docker("top", self.container(service), "-o", "pid,args").stdout
+
     def kill(self, service: str) -> None:
         docker("kill", self.container(service))
 
@@ -82,6 +98,18 @@ class FaultCluster(ComposeCluster):
         for container_id in self._ids.values():
             docker("unpause", container_id, check=False)
         super().down()
+
+
+class MpiFaultCluster(FaultCluster):
+    """compose.mpi.yaml's two nodes running `command` under node 0's mpirun, one process per node."""
+
+    def __init__(self, outputs: Path, override_dir: Path, command: Sequence[str],
+                 env: Mapping[str, str] | None = None) -> None:
+        super().__init__(outputs, write_image_override(override_dir / "mpi-image.yaml", env or {}),
+                         "compose.mpi.yaml")
+        # Split into words by sh in compose.mpi.yaml (no quoting inside it); --model-dir is appended there.
+        self._env["MPI_COMMAND"] = " ".join(command)
+        self._env["PROCS_PER_NODE"] = "1"
 
 
 def checkpoint_steps(outputs: Path) -> list[int]:

@@ -8,13 +8,12 @@ runs it; ranks see OMPI_COMM_WORLD_* and AZ_BATCH_MASTER_NODE (docs/azureml-laun
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.containers import PYTORCH_IMAGE, make_writable
-from tests.e2e.compose_cluster import REPOSITORY_ROOT, ComposeCluster, compose_command
+from tests.e2e.compose_cluster import REPOSITORY_ROOT, ComposeCluster
 from tests.required_image import require_image
 
 UP_TIMEOUT = 900
@@ -26,17 +25,11 @@ def _pytorch_image_built() -> None:
 
 
 class MpiCluster(ComposeCluster):
-    """compose.mpi.yaml alone (not compose.yaml), P processes per node; down also drops the key volume."""
+    """compose.mpi.yaml alone (not compose.yaml), P processes per node."""
 
     def __init__(self, outputs: Path, procs_per_node: int) -> None:
-        super().__init__(outputs, nodes=2)
-        self._base = [*compose_command(), "--project-name", self.project,
-                      "-f", str(REPOSITORY_ROOT / "compose.mpi.yaml")]
+        super().__init__(outputs, nodes=2, compose_file="compose.mpi.yaml")
         self._env["PROCS_PER_NODE"] = str(procs_per_node)
-
-    def down(self) -> None:
-        subprocess.run([*self._base, "down", "--volumes", "--remove-orphans", "--timeout", "5"],
-                       cwd=REPOSITORY_ROOT, env=self._env, capture_output=True, timeout=120, check=False)
 
 
 @pytest.mark.parametrize("procs_per_node", [pytest.param(1, marks=pytest.mark.matrix), 2])   # 2x2 covers 2x1's path
