@@ -1,6 +1,10 @@
 """A node that stops answering without closing its sockets (`docker pause`): the other node gives
 up after the collective timeout (TRAINYARD_COLLECTIVE_TIMEOUT, here 20 s) plus at most 30 s, in one line;
-while it waits it names the rank it waits for (TRAINYARD_WAIT_REPORT_EVERY, here every 6 s, else 60)."""
+while it waits it names the rank it waits for (TRAINYARD_WAIT_REPORT_EVERY, here every 6 s, else 60).
+
+Horovod under mpirun (compose.mpi.yaml) too: its collectives never time out, so the wait watch ends
+rank 0 with the same kind of line, and mpirun aborts the job once the silent node's MPI daemon answers.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,13 @@ import time
 import pytest
 
 from tests.containers import PYTORCH_IMAGE, make_writable
-from tests.e2e.fault_cluster import FaultCluster, checkpoint_steps, progress_steps, write_override
+from tests.e2e.fault_cluster import (
+    FaultCluster,
+    MpiFaultCluster,
+    checkpoint_steps,
+    progress_steps,
+    write_override,
+)
 from tests.required_image import require_image
 
 pytestmark = pytest.mark.faults
@@ -50,3 +60,31 @@ def test_paused_node_1_fails_node_0_within_the_collective_timeout(tmp_path, faul
     assert waiting[0][0].startswith("rank 1 (node-1; its last report: "), waiting
     fault_figures.record(f"docker pause node-1 (timeout {TIMEOUT} s)", "pytorch DDP", "node-0 exit 3, one line",
                          seconds, steps_lost=max(progress_steps(output)) - newest)
+
+
+def test_horovod_under_mpirun_ends_rank_0_at_the_collective_timeout(tmp_path, fault_figures):
+    outputs = make_writable(tmp_path / "outputs")
+    command = ["python", "-m", "train.horovod", *COMMAND[3:], "--collective-timeout", str(TIMEOUT)]
+    with MpiFaultCluster(outputs, tmp_path, command, {"TRAINYARD_WAIT_REPORT_EVERY": str(REPORT_EVERY)}) as cluster:
+        cluster.start()
+        cluster.wait_for_log("node-0", r"checkpoint \S+ written \(finished step 5\)", timeout=180)
+        cluster.pause("node-1")
+        paused_at = time.monotonic()
+        line = cluster.wait_for_log("node-0", r"(?m)^error: rank 0: .*$", timeout=TIMEOUT + 30).group(0)
+        seconds = time.monotonic() - paused_at
+        # mpirun has seen rank 0 exit non-zero; it ends the job once node 1's daemon can be told to.
+        cluster.wait_for_log("node-0", r"1 process returned\s+a non-zero exit code", timeout=30)
+        cluster.unpause("node-1")
+        status = cluster.wait_exit("node-0", timeout=60)
+        output = cluster.logs("node-0")
+
+    assert status != 0, output[-4000:]
+    assert "Traceback" not in output, output[-4000:]
+    assert "lost a peer (Horovod cannot tell which), which stopped answering (collective timeout)" in line, line
+    newest = max(checkpoint_steps(outputs))
+    assert f"checkpoint of step {newest} " in line, line
+    waiting = re.findall(r"rank 0: waiting for its peers .* in step (\d+); the collective timeout \(20 s\)", output)
+    assert waiting, f"no waiting line every {REPORT_EVERY} s:\n{output[-4000:]}"
+    fault_figures.record(f"docker pause node-1 (timeout {TIMEOUT} s)", "Horovod (mpirun)",
+                         "rank 0: one line, exit 3; mpirun aborts once node-1 answers", seconds,
+                         steps_lost=max(progress_steps(output)) - newest)

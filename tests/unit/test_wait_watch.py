@@ -103,3 +103,35 @@ def test_report_interval(text, expected):
 def test_bad_report_interval_names_the_variable(text):
     with pytest.raises(UsageError, match="TRAINYARD_WAIT_REPORT_EVERY"):
         report_interval({"TRAINYARD_WAIT_REPORT_EVERY": text})
+
+
+def test_where_collectives_never_time_out_the_watch_ends_the_wait_at_the_timeout():
+    # Horovod's collectives wait for a silent peer forever: the watch calls on_timeout, once.
+    clock, ended = Clock(), []
+    progress = RunProgress(phase="step 43")
+    progress.phase_started = START
+    watch = WaitWatch(0, 2, progress, open_board=None, collective_timeout=120, every=60, say=[].append,
+                      on_timeout=lambda: ended.append(clock.now - START), clock=clock)
+    clock.now = START + 119
+    watch.check()
+    assert ended == []
+    clock.now = START + 121
+    watch.check()
+    clock.now = START + 200
+    watch.check()
+    assert ended == [121]
+
+
+def test_a_new_phase_starts_the_timeout_again():
+    clock, ended = Clock(), []
+    progress = RunProgress(phase="step 43")
+    progress.phase_started = START
+    watch = WaitWatch(0, 2, progress, open_board=None, collective_timeout=120, every=60, say=[].append,
+                      on_timeout=lambda: ended.append(True), clock=clock)
+    clock.now = START + 100
+    watch.check()
+    progress.phase = "step 44"
+    progress.phase_started = START + 100
+    clock.now = START + 200
+    watch.check()
+    assert ended == []

@@ -14,8 +14,10 @@ Either way a job's outcome is the last line of its log, not a traceback.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from train.common.errors import EXIT_USAGE, UsageError
 from train.common.lost_peer import EXIT_LOST_PEER, LostPeerError
@@ -30,6 +32,14 @@ def _last_line(line: str, status: int) -> int:
     logging.disable(logging.CRITICAL)
     print(line, file=sys.stderr, flush=True)
     return status
+
+
+def end_process_now(error: LostPeerError) -> NoReturn:
+    """The lost-peer line and exit status 3 at once, from a watchdog thread while the main thread is
+    stuck in a collective that no Python code can interrupt (os._exit: nothing waits for that thread)."""
+    status = _last_line(f"error: {error}", EXIT_LOST_PEER)
+    sys.stdout.flush()
+    os._exit(status)
 
 
 def run_main(main: Callable[[], int]) -> int:

@@ -9,6 +9,9 @@ rank waits for: a healthy rank blocked in the same collective has posted the sam
 while a silent one (paused, cut off by the network) cannot post. Without a board (Horovod has no
 store), or when the board does not answer, the line says so instead of naming ranks.
 
+Where the collectives have no timeout of their own (Horovod), the watch also ends the wait: once the
+run has stayed in one phase for the collective timeout, it calls `on_timeout`, which ends the process.
+
 Pure Python: the board is passed in, so this runs and is tested without a framework.
 """
 
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 WAIT_REPORT_EVERY = 60.0       # seconds between two lines (TRAINYARD_WAIT_REPORT_EVERY)
 REPORT_EVERY_VARIABLE = "TRAINYARD_WAIT_REPORT_EVERY"
 NAMED_RANKS_AT_MOST = 64       # beyond, reading every rank's post once a minute loads rank 0's store
+CHECK_EVERY_AT_MOST = 5.0      # seconds between two checks: on_timeout comes at most this late
 
 
 class Board(Protocol):
@@ -60,9 +64,12 @@ class WaitWatch:
     def __init__(self, rank: int, world_size: int, progress: RunProgress, *,
                  open_board: Callable[[], Board] | None, collective_timeout: float | None,
                  every: float = WAIT_REPORT_EVERY, say: Callable[[str], None] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 on_timeout: Callable[[], None] | None = None, clock: Callable[[], float] = time.time) -> None:
+        """`on_timeout`: called once the run has stayed in one phase for `collective_timeout` seconds,
+        for collectives that never fail by themselves; it is expected to end the process."""
         self.rank, self.world_size, self.progress = rank, world_size, progress
         self.every, self.collective_timeout = every, collective_timeout
+        self._on_timeout = on_timeout
         self._open_board, self._board, self._board_error = open_board, None, None
         self._say = say or log.warning
         self._clock = clock
@@ -82,7 +89,7 @@ class WaitWatch:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.every / 2):
+        while not self._stop.wait(min(self.every / 2, CHECK_EVERY_AT_MOST)):
             try:
                 self.check()
             except Exception as exc:  # noqa: BLE001 - a diagnostic must never end the run
@@ -93,6 +100,10 @@ class WaitWatch:
         phase, since = self.progress.phase, self.progress.phase_started
         now = self._clock()
         waited = now - since
+        if self._on_timeout is not None and self.collective_timeout and waited >= self.collective_timeout:
+            on_timeout, self._on_timeout = self._on_timeout, None
+            on_timeout()
+            return None
         if waited < self.every / 2:
             return None
         board = self._board_or_none()

@@ -21,6 +21,7 @@ from train.common.checkpoint_store import CheckpointStore
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan, load_dataset
 from train.common.end_of_run import RunSummary, end_run
+from train.common.entrypoint import end_process_now
 from train.common.lost_peer import (
     LostPeerError,
     PeerDirectory,
@@ -68,7 +69,8 @@ def main(config: TrainConfig, env: Mapping[str, str] = os.environ, *,
         group = open_group(launch, timedelta(seconds=config.collective_timeout))
         try:
             with WaitWatch(group.rank, group.world_size, progress, open_board=group.wait_board(),
-                           collective_timeout=group.collective_timeout, every=report_interval(env)):
+                           collective_timeout=group.collective_timeout, every=report_interval(env),
+                           on_timeout=_end_on_timeout(group, progress)):
                 status = _train(config, data, make_strategy(group, config), progress)
         except BaseException:
             _close_after_failure(group)
@@ -79,6 +81,19 @@ def main(config: TrainConfig, env: Mapping[str, str] = os.environ, *,
         if launch.world_size > 1 and is_lost_peer(exc):
             raise _lost_peer(exc, launch.rank, config, progress) from None
         raise
+
+
+def _end_on_timeout(group: Group, progress: RunProgress) -> Callable[[], None] | None:
+    """For collectives that wait for a silent peer forever (Horovod's): the lost-peer line and exit 3
+    once the collective timeout has passed in one phase (the wait watch calls it). The launcher ends
+    the other ranks: mpirun does once a rank exits non-zero."""
+    if group.collectives_time_out:
+        return None
+
+    def end() -> None:
+        end_process_now(LostPeerError(group.rank, "a peer (Horovod cannot tell which)", progress,
+                                      "collective timeout", None))
+    return end
 
 
 def _close_after_failure(group: Group) -> None:

@@ -88,6 +88,12 @@ class Group:
         """Seconds a collective may wait for a peer before failing, where this group sets it."""
         return None
 
+    @property
+    def collectives_time_out(self) -> bool:
+        """Whether a collective fails by itself once collective_timeout has passed (gloo and NCCL do).
+        Where not (Horovod), the wait watch ends the run at the timeout instead."""
+        return True
+
 
 # How a group starts torch.distributed: (backend, init_method, rank, world_size, timeout, store).
 StartGroup = Callable[[str, str, int, int, timedelta, "dist.Store | None"], None]

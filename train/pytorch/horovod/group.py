@@ -31,7 +31,8 @@ def controller() -> str:
 class HorovodGroup(Group):
     """rank, world_size, device, backend and the collectives the trainer uses, over Horovod."""
 
-    def __init__(self, launch: LaunchEnv) -> None:
+    def __init__(self, launch: LaunchEnv, timeout: timedelta | None = None) -> None:
+        self._timeout = timeout
         hvd.init()
         self.local_rank = hvd.local_rank()
         self.local_world_size = hvd.local_size()
@@ -60,6 +61,16 @@ class HorovodGroup(Group):
     def all_gather_object(self, obj: object) -> list:
         return hvd.allgather_object(obj, name="all_gather_object")
 
+    @property
+    def collective_timeout(self) -> float | None:
+        return self._timeout.total_seconds() if self._timeout else None
+
+    @property
+    def collectives_time_out(self) -> bool:
+        # Under MPI a collective with a silent peer waits forever (MPI has no timeout), and mpirun
+        # acts only on a process that exits: the wait watch ends this rank, and mpirun the rest.
+        return False
+
     def close(self, *, clean: bool = True) -> None:
         if self._initialised:
             hvd.shutdown()
@@ -67,9 +78,10 @@ class HorovodGroup(Group):
 
 
 def open_horovod_group(launch: LaunchEnv, timeout: timedelta) -> HorovodGroup:
-    """`timeout` (--collective-timeout) is not Horovod's: it has its own (HOROVOD_GLOO_TIMEOUT_SECONDS
-    for gloo's rendezvous; under MPI, mpirun ends every rank when one dies)."""
-    group = HorovodGroup(launch)
+    """`timeout` (--collective-timeout) is not Horovod's, whose collectives wait for a silent peer
+    forever (it only has HOROVOD_GLOO_TIMEOUT_SECONDS, for gloo's rendezvous; under MPI, mpirun ends
+    every rank once one exits): the wait watch enforces it (see collectives_time_out)."""
+    group = HorovodGroup(launch, timeout)
     configure_logging(group.rank, group.world_size)   # the launch env may not have known the rank
     share = limit_cpu_threads(group.local_world_size) if group.device.type == "cpu" else None
     log.info("launch source %s: rank %d of %d (local %d of %d), Horovod controller %s",
