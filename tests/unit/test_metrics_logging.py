@@ -24,3 +24,16 @@ def test_a_logging_reconfiguration_inside_is_undone():
     finally:
         root.handlers[:] = saved_handlers
         root.setLevel(saved_level)
+
+
+def test_info_lines_inside_are_not_printed_and_warnings_are(caplog):
+    # alembic's fileConfig gives its logger a console handler at INFO: its migration lines must not show.
+    alembic = logging.getLogger("alembic.runtime.migration")
+    with caplog.at_level(logging.INFO):
+        with _logging_kept():
+            alembic.info("Running upgrade  -> 451aebb31d03, add metric step")
+            alembic.warning("a warning still shows")
+        logging.getLogger("train.test.metrics").info("after: INFO shows again")
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ["a warning still shows", "after: INFO shows again"]
+    assert logging.root.manager.disable == logging.NOTSET

@@ -56,14 +56,21 @@ def _logging_kept() -> Iterator[None]:
     root logger's handlers and level (WARNING): every INFO line after it, progress included, would
     vanish on a job's first run. Keep the root logger's handlers and level and every logger's
     `disabled` flag as they were.
+
+    Inside, INFO and below are off for every logger: the same configuration gives alembic a console
+    handler at INFO, and a new store's migrations would print about 30 "Running upgrade ..." lines
+    before the first step. Warnings and errors still show.
     """
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     loggers = {name: logger.disabled for name, logger in logging.Logger.manager.loggerDict.items()
                if isinstance(logger, logging.Logger)}
+    disabled_below = logging.root.manager.disable
+    logging.disable(max(logging.INFO, disabled_below))
     try:
         yield
     finally:
+        logging.disable(disabled_below)
         root.handlers[:] = handlers
         root.setLevel(level)
         for name, disabled in loggers.items():
