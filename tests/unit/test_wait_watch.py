@@ -135,3 +135,17 @@ def test_a_new_phase_starts_the_timeout_again():
     clock.now = START + 200
     watch.check()
     assert ended == []
+
+
+def test_a_rank_working_alone_is_neither_reported_nor_ended():
+    # Rank 0 opening its MLflow run for longer than the timeout waits for nobody.
+    clock, ended, said = Clock(), [], []
+    progress = RunProgress(phase="the loading of the checkpoint")
+    watch = WaitWatch(0, 2, progress, open_board=None, collective_timeout=120, every=60, say=said.append,
+                      on_timeout=lambda: ended.append(True), clock=clock)
+    with progress.alone("the opening of the MLflow run"):
+        progress.phase_started = START
+        clock.now = START + 500
+        watch.check()
+    assert ended == [] and said == []
+    assert progress.phase == "the loading of the checkpoint" and not progress.working_alone

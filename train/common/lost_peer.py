@@ -12,6 +12,7 @@ goes to a per-rank debug log file (see write_debug_log), not the screen.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 import socket
@@ -165,6 +166,7 @@ class RunProgress:
     pending_step: a newer checkpoint rank 0 was due to write that this rank cannot confirm yet (only
     ranks other than 0 have one: they learn that rank 0 finished writing when the next step's
     collectives complete, and rank 0 may have died in between).
+    working_alone: the phase is this rank's own work (see alone()), in which it waits for no peer.
     """
 
     phase: str = "start-up"
@@ -172,11 +174,26 @@ class RunProgress:
     pending_step: int | None = None
     peers: PeerDirectory = field(default_factory=PeerDirectory)
     phase_started: float = field(init=False)   # time.time() when `phase` was last changed
+    working_alone: bool = field(init=False, default=False)
 
     def __setattr__(self, name: str, value: object) -> None:
         if name == "phase":
             object.__setattr__(self, "phase_started", time.time())
+            object.__setattr__(self, "working_alone", False)
         object.__setattr__(self, name, value)
+
+    @contextlib.contextmanager
+    def alone(self, what: str) -> Iterator[None]:
+        """A phase of this rank's own work (rank 0 opening its MLflow run): however long it takes, the
+        wait watch neither says this rank waits nor ends the run for it. The phase before comes back
+        after, with its clock started again."""
+        before = self.phase
+        self.phase = what
+        self.working_alone = True
+        try:
+            yield
+        finally:
+            self.phase = before
 
     def resume_text(self) -> str:
         if self.pending_step is not None:

@@ -97,6 +97,8 @@ class WaitWatch:
 
     def check(self) -> str | None:
         """Post and say what is due now; returns the line said, if any."""
+        if self.progress.working_alone:
+            return None
         phase, since = self.progress.phase, self.progress.phase_started
         now = self._clock()
         waited = now - since

@@ -132,9 +132,11 @@ def _train(config: TrainConfig, data: ArrayDataset, strategy: Strategy, progress
         log.info("resumed at step %d (epoch %d, batch %d of %d)", resumed.finished_steps + 1,
                  epoch + 1, batch + 1, plan.steps_per_epoch)
 
-    metrics = open_metrics(group.is_writer, config.model_dir, resumed.mlflow_run_id if resumed else None)
-    metrics.log_params({"dataset": data.name, "world_size": group.world_size, "epochs": config.epochs,
-                        "batch_size": batch_size, "seed": config.seed, **strategy.params(config)})
+    # Rank 0 alone: creating a new MLflow store or reaching a tracking server takes seconds to minutes.
+    with progress.alone("the opening of the MLflow run"):
+        metrics = open_metrics(group.is_writer, config.model_dir, resumed.mlflow_run_id if resumed else None)
+        metrics.log_params({"dataset": data.name, "world_size": group.world_size, "epochs": config.epochs,
+                            "batch_size": batch_size, "seed": config.seed, **strategy.params(config)})
     trainer = Trainer(config, data, strategy, plan, shape, metrics,
                       finished_steps=resumed.finished_steps if resumed else 0, progress=progress)
     log.info("training %s: %d train / %d test samples, %d steps per epoch, %d steps in total",
