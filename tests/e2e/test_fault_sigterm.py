@@ -14,7 +14,13 @@ import time
 import pytest
 
 from tests.containers import PYTORCH_IMAGE, Container, Mount, docker, make_writable, run_container
-from tests.e2e.fault_cluster import FaultCluster, checkpoint_steps, progress_steps, write_override
+from tests.e2e.fault_cluster import (
+    FaultCluster,
+    MpiFaultCluster,
+    checkpoint_steps,
+    progress_steps,
+    write_override,
+)
 from tests.image.ddp_commands import final_fields
 from tests.required_image import require_image
 
@@ -94,3 +100,30 @@ def test_compose_stop_stops_both_nodes_after_the_same_step(tmp_path, fault_figur
     assert steps["node-0"] in checkpoint_steps(outputs), checkpoint_steps(outputs)
     fault_figures.record("compose stop (SIGTERM), 2 nodes", job, "both exit 143, same step",
                          seconds, steps_lost=0)
+
+
+def test_compose_stop_of_the_mpirun_cluster_stops_every_rank_after_the_same_step(tmp_path, fault_figures):
+    # Horovod under mpirun (compose.mpi.yaml): each node's entry passes SIGTERM to its own ranks; mpirun
+    # reports their 143 as node 0's status, and node 1's entry ends once mpirun's daemon has.
+    outputs = make_writable(tmp_path / "outputs")
+    command = ["python", "-m", "train.horovod", "--dataset", "digits", "--epochs", "3", "--print-freq", "1",
+               "--checkpoint-every", "50", "--step-delay", "0.3"]
+    with MpiFaultCluster(outputs, tmp_path, command) as cluster:
+        cluster.start()
+        cluster.wait_for_log("node-0", r"step 8/", timeout=180)
+        started = time.monotonic()
+        result = cluster.run("stop", "--timeout", str(GRACE), timeout=GRACE + 60)
+        seconds = time.monotonic() - started
+        assert result.returncode == 0, result.stdout
+        statuses = {node: cluster.wait_exit(node, timeout=10) for node in ("node-0", "node-1")}
+        output = cluster.logs("node-0")     # mpirun's: every rank's lines
+
+    assert statuses == {"node-0": EXIT_STOPPED, "node-1": 0}, f"{statuses}\n{output[-4000:]}"
+    assert seconds < GRACE, f"compose stop took {seconds:.1f}s: SIGKILL, not our exit"
+    lines = {int(rank): int(step) for rank, step, _ in re.findall(STOPPED_LINE, output)}
+    assert sorted(lines) == [0, 1], f"not every rank stopped by SIGTERM:\n{output[-4000:]}"
+    assert len(set(lines.values())) == 1, f"the ranks stopped after different steps: {lines}"
+    assert lines[0] in checkpoint_steps(outputs), checkpoint_steps(outputs)
+    assert "Traceback" not in output, output[-4000:]
+    fault_figures.record("compose stop (SIGTERM), 2 nodes under mpirun", "Horovod (mpirun)",
+                         "every rank exits 143 after the same step; mpirun 143", seconds, steps_lost=0)
