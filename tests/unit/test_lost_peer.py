@@ -14,7 +14,6 @@ from train.common.lost_peer import (
     PeerIdentity,
     RunProgress,
     is_lost_peer,
-    is_timeout,
     peer_addresses,
     timeout_kind,
     write_debug_log,
@@ -61,8 +60,8 @@ def test_a_lost_peer_is_found_in_the_exception_chain():
 
 
 def test_timeouts_are_told_apart():
-    assert is_timeout(RuntimeError("Timed out waiting 600000ms for recv operation to complete"))
-    assert not is_timeout(RuntimeError(GLOO_CLOSED))
+    assert timeout_kind(RuntimeError("Timed out waiting 600000ms for recv operation to complete")) == "collective timeout"
+    assert timeout_kind(RuntimeError(GLOO_CLOSED)) is None
 
 
 PEERS = PeerDirectory.of([PeerIdentity(0, "node-0", ("172.18.0.2",)),

@@ -96,10 +96,6 @@ def peer_addresses(exc: BaseException) -> list[str]:
     return found
 
 
-def is_timeout(exc: BaseException) -> bool:
-    return timeout_kind(exc) is not None
-
-
 def timeout_kind(exc: BaseException) -> str | None:
     """Which timeout ended the wait for a silent peer, in the user's words; None if none did.
 
