@@ -76,6 +76,17 @@ def test_docker_stop_checkpoints_and_the_restart_continues(tmp_path, fault_figur
                          seconds, steps_lost=0, weights_match=match)
 
 
+def stop_mid_run(cluster: FaultCluster) -> tuple[float, dict[str, int]]:
+    """Start the cluster, `compose stop` it at step 8: (seconds the stop took, each node's exit status)."""
+    cluster.start()
+    cluster.wait_for_log("node-0", r"step 8/", timeout=180)
+    started = time.monotonic()
+    result = cluster.run("stop", "--timeout", str(GRACE), timeout=GRACE + 60)
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, result.stdout
+    return seconds, {node: cluster.wait_exit(node, timeout=10) for node in ("node-0", "node-1")}
+
+
 @pytest.mark.parametrize("job, entrypoint", [("pytorch DDP", ["train.pytorch"]),
                                              ("DeepSpeed ZeRO-2", ["train.deepspeed", "--zero-stage", "2"])])
 def test_compose_stop_stops_both_nodes_after_the_same_step(tmp_path, fault_figures, job, entrypoint):
@@ -83,13 +94,7 @@ def test_compose_stop_stops_both_nodes_after_the_same_step(tmp_path, fault_figur
     command = ["python", "-m", *entrypoint, "--dataset", "digits", "--epochs", "3", "--print-freq", "1",
                "--checkpoint-every", "50", "--step-delay", "0.3"]
     with FaultCluster(outputs, write_override(tmp_path / "faults.yaml", command, {})) as cluster:
-        cluster.start()
-        cluster.wait_for_log("node-0", r"step 8/", timeout=180)
-        started = time.monotonic()
-        result = cluster.run("stop", "--timeout", str(GRACE), timeout=GRACE + 60)
-        seconds = time.monotonic() - started
-        assert result.returncode == 0, result.stdout
-        statuses = {node: cluster.wait_exit(node, timeout=10) for node in ("node-0", "node-1")}
+        seconds, statuses = stop_mid_run(cluster)
         lines = {node: re.search(STOPPED_LINE, cluster.logs(node)) for node in ("node-0", "node-1")}
 
     assert statuses == {"node-0": EXIT_STOPPED, "node-1": EXIT_STOPPED}, statuses
@@ -109,13 +114,7 @@ def test_compose_stop_of_the_mpirun_cluster_stops_every_rank_after_the_same_step
     command = ["python", "-m", "train.horovod", "--dataset", "digits", "--epochs", "3", "--print-freq", "1",
                "--checkpoint-every", "50", "--step-delay", "0.3"]
     with MpiFaultCluster(outputs, tmp_path, command) as cluster:
-        cluster.start()
-        cluster.wait_for_log("node-0", r"step 8/", timeout=180)
-        started = time.monotonic()
-        result = cluster.run("stop", "--timeout", str(GRACE), timeout=GRACE + 60)
-        seconds = time.monotonic() - started
-        assert result.returncode == 0, result.stdout
-        statuses = {node: cluster.wait_exit(node, timeout=10) for node in ("node-0", "node-1")}
+        seconds, statuses = stop_mid_run(cluster)
         output = cluster.logs("node-0")     # mpirun's: every rank's lines
 
     assert statuses == {"node-0": EXIT_STOPPED, "node-1": 0}, f"{statuses}\n{output[-4000:]}"
