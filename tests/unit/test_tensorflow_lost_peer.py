@@ -109,3 +109,42 @@ def test_errors_raised_in_del_afterwards_go_to_the_debug_log(tmp_path, capsys, m
     gc.collect()
     assert "Exception ignored" not in capsys.readouterr().err
     assert "an executor collected after its tasks went" in (tmp_path / "debug" / "rank-0.log").read_text()
+
+
+def test_a_peers_error_raised_in_del_before_the_lost_peer_is_seen_goes_to_the_debug_log(tmp_path, monkeypatch):
+    # The parameter-server coordinator's threads may collect a lost task's executor first.
+    shown: list[str] = []     # what the hook before (Python's: the screen) was given
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: shown.append(str(unraisable.exc_value)))
+
+    class Executor:
+        def __init__(self, error):
+            self.error = error
+
+        def __del__(self):
+            raise self.error
+
+    Executor.__del__.__module__ = "tensorflow.python.eager.executor"   # as TensorFlow's is
+
+    class Other(Executor):
+        def __del__(self):
+            raise self.error
+
+    with pytest.raises(LostPeerError), one_line_on_lost_peer(0, RunProgress(), tmp_path, CLUSTER, ("worker", 0)):
+        Executor(UnavailableError("Socket closed (collected on a coordinator thread)"))
+        gc.collect()
+        Executor(InternalError("Failed to remove function remotely (an executor's pending error)"))
+        gc.collect()
+        Other(ValueError("not a peer's error"))
+        gc.collect()
+        raise UnavailableError(KILLED_PS)
+    assert shown == ["not a peer's error"]
+    debug_log = (tmp_path / "debug" / "rank-0.log").read_text()
+    assert "collected on a coordinator thread" in debug_log and "an executor's pending error" in debug_log
+
+
+def test_the_hook_is_restored_after_a_healthy_block(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    before = sys.unraisablehook
+    with one_line_on_lost_peer(0, RunProgress(), tmp_path):
+        assert sys.unraisablehook is not before
+    assert sys.unraisablehook is before

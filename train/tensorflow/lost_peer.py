@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from train.common.lost_peer import (
@@ -42,23 +42,40 @@ def describe_lost_task(exc: BaseException, cluster: Mapping[str, Sequence[str]] 
 def one_line_on_lost_peer(rank: int, run: RunProgress, model_dir: Path,
                           cluster: Mapping[str, Sequence[str]] | None = None,
                           own_task: tuple[str, int] | None = None) -> Iterator[None]:
+    before = sys.unraisablehook
+    # Within: a peer's error raised in a __del__ goes to the debug log. The parameter-server
+    # coordinator's threads can collect an executor of a lost task before the error reaches here.
+    sys.unraisablehook = _unraisable_errors_to(model_dir, rank, otherwise=before)
     try:
         yield
     except Exception as exc:
         if not is_lost_peer(exc):
+            sys.unraisablehook = before
             raise
         debug_log = write_debug_log(model_dir, rank, exc)
-        _unraisable_errors_to(model_dir, rank)
+        # From now on, every such error: the process is about to end, and they all follow from this one.
+        sys.unraisablehook = _unraisable_errors_to(model_dir, rank, otherwise=None)
         raise LostPeerError(rank, describe_lost_task(exc, cluster, own_task, rank), run, timeout_kind(exc),
                             debug_log) from None
+    sys.unraisablehook = before
 
 
-def _unraisable_errors_to(model_dir: Path, rank: int) -> None:
-    """From now on, errors that Python cannot raise (in __del__) go to the debug log, not the screen:
-    TensorFlow's eager executors fail again as they are collected once their remote tasks are gone
-    ("Exception ignored in: <function Executor.__del__ ...>", with a traceback)."""
+_EXECUTOR_MODULE = "tensorflow.python.eager.executor"   # where Executor.__del__ is defined (TF 2.18)
+
+
+def _unraisable_errors_to(model_dir: Path, rank: int, otherwise: Callable[[sys.UnraisableHookArgs], object] | None
+                          ) -> Callable[[sys.UnraisableHookArgs], None]:
+    """A sys.unraisablehook for errors that Python cannot raise (in __del__): TensorFlow's eager
+    executors fail again as they are collected once their remote tasks are gone ("Exception ignored
+    in: <function Executor.__del__ ...>", with a traceback). A peer's error, or any error of an
+    executor's __del__ (it re-raises what its remote work failed with), goes to the debug log, not the
+    screen; any other goes to `otherwise` (the hook before), or also to the debug log if None."""
     def to_debug_log(unraisable: sys.UnraisableHookArgs) -> None:
-        if unraisable.exc_value is not None:
-            write_debug_log(model_dir, rank, unraisable.exc_value)
+        error = unraisable.exc_value
+        from_executor = getattr(unraisable.object, "__module__", "") == _EXECUTOR_MODULE
+        if otherwise is not None and (error is None or not (from_executor or is_lost_peer(error))):
+            otherwise(unraisable)
+        elif error is not None:
+            write_debug_log(model_dir, rank, error)
 
-    sys.unraisablehook = to_debug_log
+    return to_debug_log
