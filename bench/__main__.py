@@ -20,7 +20,8 @@ from pathlib import Path
 
 from bench.commands import BenchError
 from bench.containers import ContainerSpec, remove_leftovers
-from bench.gpu import measure_gpu
+from bench.gpu import estimate_seconds as gpu_estimate_seconds
+from bench.gpu import gpus_on_host, measure_gpu
 from bench.link import measure_link
 from bench.machine import image_exists, image_facts, machine_facts
 from bench.pinning import pin_two, usable_cores
@@ -101,9 +102,13 @@ def run_bench(args: argparse.Namespace, started: datetime.datetime, prefix: str)
     spec = ContainerSpec(image=image, bench_dir=REPO / "bench", cpus=args.cpus)
     pinning = pin_two(usable_cores())
     estimate = plan.estimate_seconds()
+    gpus = gpus_on_host() if "gpu" in plan.sections else []
+    if gpus:
+        estimate["gpu"] = gpu_estimate_seconds(len(gpus))
     total = sum(estimate.values())
     counts = {"link": f"{len(plan.sizes)} all-reduce sizes x 2 backends", "scaling": f"{len(plan.scaling_runs())} scaling runs",
-              "startup": f"{plan.startup_repeats} compose ups", "gpu": "GPU check"}
+              "startup": f"{plan.startup_repeats} compose ups",
+              "gpu": f"NCCL and ResNet-50 on {len(gpus)} GPU(s)" if gpus else "GPU check (nvidia-smi lists none)"}
     print(f"trainyard bench on {image}: {', '.join(counts[s] for s in SECTIONS if s in plan.sections)}; "
           f"estimated {total / 60:.0f} min ({', '.join(f'{k} {v / 60:.1f}' for k, v in estimate.items())}), "
           f"budget {args.budget_minutes:.0f} min", flush=True)
@@ -123,7 +128,7 @@ def run_bench(args: argparse.Namespace, started: datetime.datetime, prefix: str)
             results["images"][name] = {"error": str(exc)}
 
     measures = {
-        "gpu": measure_gpu,
+        "gpu": lambda: measure_gpu(plan, spec, prefix, progress),
         "link": lambda: measure_link(plan, spec, pinning, prefix, REPO, progress),
         "scaling": lambda: measure_scaling(plan, spec, pinning, prefix, progress,
                                            reserve_s=estimate.get("startup", 0) + estimate["plots"]),

@@ -80,10 +80,13 @@ def network(name: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def started(spec: ContainerSpec, name: str, cpuset: str, network_name: str | None = None,
-            hostname: str | None = None, lifetime_s: int = 3600) -> Iterator[Container]:
+            hostname: str | None = None, lifetime_s: int = 3600, gpus: bool = False) -> Iterator[Container]:
     """A container idling (sleep) until the bench `docker exec`s into it; removed on the way out.
-    It sleeps at most `lifetime_s`, so one left behind by a killed bench goes away by itself."""
-    command = ["docker", "run", "-d", "--name", name, "--label", LABEL, "--init", "--shm-size", "1g",
+    It sleeps at most `lifetime_s`, so one left behind by a killed bench goes away by itself.
+    `gpus`: every GPU of the host (`--gpus all`, the NVIDIA Container Toolkit), with the host's IPC
+    namespace and no locked-memory limit, which NCCL uses between GPUs of one machine."""
+    command = ["docker", "run", "-d", "--name", name, "--label", LABEL, "--init",
+               *(["--gpus", "all", "--ipc", "host", "--ulimit", "memlock=-1"] if gpus else ["--shm-size", "1g"]),
                "--cpuset-cpus", cpuset, "-v", f"{spec.bench_dir}:{BENCH_MOUNT}:ro"]
     if spec.cpus is not None:
         command += ["--cpus", str(spec.cpus)]

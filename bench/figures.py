@@ -42,14 +42,14 @@ def summarize(samples: list[float]) -> Spread:
     return Spread(mean, 1.96 * std)
 
 
-def scaling_efficiency(one_rank: Spread, two_ranks: Spread) -> Spread:
-    """E(2) = throughput(2) / (2 * throughput(1)); the half-width adds the two relative half-widths
+def scaling_efficiency(one_rank: Spread, n_ranks: Spread, ranks: int = 2) -> Spread:
+    """E(n) = throughput(n) / (n * throughput(1)); the half-width adds the two relative half-widths
     in quadrature (first-order error propagation of a ratio of independent measurements)."""
     if one_rank.mean <= 0:
         raise ValueError("one rank's throughput must be positive")
-    efficiency = two_ranks.mean / (2 * one_rank.mean)
+    efficiency = n_ranks.mean / (ranks * one_rank.mean)
     relative = math.hypot(one_rank.half_width / one_rank.mean,
-                          two_ranks.half_width / two_ranks.mean if two_ranks.mean else 0.0)
+                          n_ranks.half_width / n_ranks.mean if n_ranks.mean else 0.0)
     return Spread(efficiency, efficiency * relative)
 
 

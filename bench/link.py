@@ -90,7 +90,8 @@ def _iperf3(node_0, node_1, seconds: int, bidir: bool = False) -> dict:
     raise BenchError(f"iperf3 did not connect: {result.stdout[-500:]} {result.stderr[-500:]}")
 
 
-def _rows(raw: dict) -> dict:
+def bandwidth_rows(raw: dict) -> dict:
+    """An all-reduce sweep's raw times (bench/inside/allreduce.py) with algbw and busbw per size."""
     world_size = raw["world_size"]
     rows = []
     for entry in raw["results"]:
@@ -104,7 +105,7 @@ def _sweep_gloo(node_0, node_1, sweep: str) -> dict:
         return node.popen(["python", f"{BENCH_MOUNT}/inside/allreduce.py", "--backend", "gloo", "--plan", sweep,
                            "--rank", str(number), "--world-size", "2", "--master", f"node-0:{GLOO_PORT}"])
     outputs = wait_all([rank(node_0, 0), rank(node_1, 1)], timeout=SWEEP_TIMEOUT_S)
-    return _rows(json.loads(json_line(outputs[0])))
+    return bandwidth_rows(json.loads(json_line(outputs[0])))
 
 
 def _sweep_mpi(spec: ContainerSpec, pinning: Pinning, prefix: str, repo: Path, sweep: str) -> dict:
@@ -124,7 +125,7 @@ def _sweep_mpi(spec: ContainerSpec, pinning: Pinning, prefix: str, repo: Path, s
     try:
         result = run([*compose, "up", "--abort-on-container-exit", "--exit-code-from", "node-0"],
                      timeout=SWEEP_TIMEOUT_S + COMPOSE_TIMEOUT_S, env=env)
-        return _rows(json.loads(json_line(result.stdout)))
+        return bandwidth_rows(json.loads(json_line(result.stdout)))
     finally:
         run([*compose, "down", "--volumes", "--remove-orphans"], timeout=COMPOSE_TIMEOUT_S, env=env, check=False)
         shutil.rmtree(outputs_dir, ignore_errors=True)

@@ -32,8 +32,7 @@ def format_table(results: dict) -> str:
     lines += _link_lines(sections.get("link"))
     lines += _scaling_lines(sections.get("scaling"))
     lines += _startup_lines(sections.get("startup"), results.get("images", {}))
-    gpu = sections.get("gpu") or {}
-    lines += ["", f"GPU: {gpu.get('status', 'not run')}"]
+    lines += _gpu_lines(sections.get("gpu"))
     return "\n".join(lines)
 
 
@@ -141,4 +140,33 @@ def _startup_lines(startup: dict | None, images: dict) -> list[str]:
         lines.append(f"  warm compose up to step 1, run {number}: {up['seconds']:.1f} s" if "seconds" in up
                      else f"  warm compose up, run {number}: failed: {up['error'][:300]}")
     lines.append(f"  cold make up: {startup.get('cold_make_up')}")
+    return lines
+
+
+def _gpu_lines(gpu: dict | None) -> list[str]:
+    """NCCL sweep in GB/s (nccl-tests' unit, unlike the link's Gbit/s) and ResNet-50 img/s."""
+    gpu = gpu or {}
+    lines = ["", f"GPU: {gpu.get('status', 'not run')}"]
+    if "error" in gpu:
+        return lines + [f"  failed: {gpu['error'][:300]}"]
+    if "gpus" not in gpu:
+        return lines
+    lines += [f"  {name}" for name in gpu["gpus"]]
+    nccl = gpu.get("nccl") or {}
+    if "error" in nccl:
+        lines.append(f"  NCCL all-reduce: failed: {nccl['error'][:300]}")
+    elif nccl.get("sizes"):
+        lines.append(f"  NCCL all-reduce over {nccl['world_size']} GPU(s): {'size':>9} {'algbw GB/s':>12} {'busbw GB/s':>12}")
+        for row in nccl["sizes"]:
+            lines.append(f"  {'':<31}{_size(row['bytes']):>9} {row['algbw_bytes_per_s'] / 1e9:12.2f} "
+                         f"{row['busbw_bytes_per_s'] / 1e9:12.2f}" + ("" if row.get("ok", True) else "  WRONG SUM"))
+    efficiency = {(e["precision"], e["gpus"]): e["efficiency"] for e in gpu.get("efficiency", [])}
+    for run in gpu.get("resnet50", []):
+        where = f"  ResNet-50 DDP {run['precision']}, {run['gpus']} GPU(s):"
+        if "error" in run:
+            lines.append(f"{where} failed: {run['error'].splitlines()[0][:200]}")
+            continue
+        e = efficiency.get((run["precision"], run["gpus"]))
+        lines.append(f"{where} {_spread(run['img_per_sec'], 1)} img/s"
+                     + (f", E({run['gpus']}) {_spread(e, 2)}" if e else ""))
     return lines

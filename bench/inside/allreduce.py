@@ -2,11 +2,15 @@
 
     --backend gloo: torch.distributed over gloo, init_method tcp://MASTER (rank and world size given)
     --backend mpi:  mpi4py's comm.Allreduce on numpy buffers, under mpirun (rank and size from MPI)
+    --backend nccl: torch.distributed over NCCL on CUDA buffers, one rank per GPU under torchrun
+                    (rank, world size and local rank from torchrun's variables)
 
 For each size: warm-up all-reduces, a barrier, then the timed ones; a rank's time is the mean of its
 timed iterations and the size's time is the slowest rank's (nccl-tests' method). Rank 0 prints one
 line `BENCH_JSON {...}` with the raw times; the host turns them into algbw/busbw (bench/figures.py).
 float32 buffers of ones, summed: after k all-reduces every element is world_size**k, which is checked.
+(NCCL: with 8 GPUs that power overflows float32, so its result is checked on a first, untimed
+all-reduce of each size instead, and the timed ones only keep the buffer busy.)
 """
 
 from __future__ import annotations
@@ -50,6 +54,43 @@ def sweep_gloo(plan, rank: int, world_size: int, master: str) -> tuple[list[dict
     return results, hosts
 
 
+def sweep_nccl(plan) -> tuple[list[dict], list[str], int, int]:
+    import torch
+    import torch.distributed as dist
+
+    if not torch.cuda.is_available():
+        raise SystemExit("error: --backend nccl needs a CUDA GPU, and torch sees none here "
+                         "(in Docker: docker run --gpus all, with the NVIDIA Container Toolkit installed)")
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    device = torch.device("cuda", local_rank)
+    torch.cuda.set_device(device)
+    dist.init_process_group("nccl", init_method="env://")
+    rank, world_size = dist.get_rank(), dist.get_world_size()
+    results = []
+    try:
+        for size, warmup, timed in plan:
+            tensor = torch.ones(size // 4, dtype=torch.float32, device=device)
+            dist.all_reduce(tensor)
+            ok = bool((tensor == float(world_size)).all())
+            for _ in range(warmup):
+                dist.all_reduce(tensor)
+            torch.cuda.synchronize(device)
+            dist.barrier()
+            torch.cuda.synchronize(device)
+            start = time.perf_counter()
+            for _ in range(timed):
+                dist.all_reduce(tensor)
+            torch.cuda.synchronize(device)   # NCCL calls return once queued: time until they are done
+            seconds = torch.tensor([(time.perf_counter() - start) / timed], dtype=torch.float64, device=device)
+            dist.all_reduce(seconds, op=dist.ReduceOp.MAX)
+            results.append({"bytes": size, "warmup": warmup, "iterations": timed, "seconds": float(seconds), "ok": ok})
+        hosts = [None] * world_size
+        dist.all_gather_object(hosts, f"{socket.gethostname()}:{torch.cuda.get_device_name(device)}")
+    finally:
+        dist.destroy_process_group()
+    return results, hosts, rank, world_size
+
+
 def sweep_mpi(plan) -> tuple[list[dict], list[str], int, int]:
     import numpy as np
     from mpi4py import MPI
@@ -73,7 +114,7 @@ def sweep_mpi(plan) -> tuple[list[dict], list[str], int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--backend", choices=("gloo", "mpi"), required=True)
+    parser.add_argument("--backend", choices=("gloo", "mpi", "nccl"), required=True)
     parser.add_argument("--plan", type=parse_plan, required=True, help="bytes:warmup:timed,...")
     parser.add_argument("--rank", type=int, default=0)
     parser.add_argument("--world-size", type=int, default=1)
@@ -84,6 +125,8 @@ def main() -> None:
     if args.backend == "gloo":
         results, hosts = sweep_gloo(args.plan, args.rank, args.world_size, args.master)
         rank, world_size = args.rank, args.world_size
+    elif args.backend == "nccl":
+        results, hosts, rank, world_size = sweep_nccl(args.plan)
     else:
         results, hosts, rank, world_size = sweep_mpi(args.plan)
     if rank == 0:

@@ -11,11 +11,17 @@ fills RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT from Open MPI's 
 
 Each rank pins itself to one core of the container's cpuset (its local rank's), before torch starts
 its threads, and uses as many threads as it then has cores (one).
+
+--device cuda (the GPU section; DDP only): one rank per GPU under torchrun, NCCL, the model and the
+fixed batch on the rank's GPU, no pinning; every timed iteration ends with a CUDA synchronize, so it
+counts the GPU's work and not only the launches. --precision bf16 runs the forward pass under
+torch.autocast (mixed precision, as GPU figures are usually quoted); fp32 is Horovod's default.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import timeit
@@ -40,7 +46,7 @@ def build(model_name: str, image_size: int):
     return getattr(torchvision.models, model_name)(num_classes=classes), (3, image_size, image_size), classes
 
 
-def make_step(way: str, model, batch_size: int):
+def make_step(way: str, model, batch_size: int, device=None, precision: str = "fp32"):
     """(step function taking (data, target), rank, world size) for one way of training."""
     import torch
     import torch.nn.functional as F
@@ -49,13 +55,21 @@ def make_step(way: str, model, batch_size: int):
         import torch.distributed as dist
         from torch.nn.parallel import DistributedDataParallel
 
-        dist.init_process_group("gloo", init_method="env://")
-        model = DistributedDataParallel(model)
+        on_gpu = device is not None and device.type == "cuda"
+        dist.init_process_group("nccl" if on_gpu else "gloo", init_method="env://")
+        model = DistributedDataParallel(model, device_ids=[device.index] if on_gpu else None)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        if precision == "bf16":
+            def mixed():
+                return torch.autocast("cuda" if on_gpu else "cpu", dtype=torch.bfloat16)
+        else:
+            mixed = contextlib.nullcontext
 
         def step(data, target):
             optimizer.zero_grad()
-            F.cross_entropy(model(data), target).backward()
+            with mixed():
+                loss = F.cross_entropy(model(data), target)
+            loss.backward()
             optimizer.step()
         return step, dist.get_rank(), dist.get_world_size()
 
@@ -111,31 +125,59 @@ def main() -> None:
     parser.add_argument("--warmup-batches", type=int, default=2)
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--batches-per-iteration", type=int, default=2)
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--profile-batches", type=int, default=0,
                         help="after the timed iterations, this many batches under torch.profiler (rank 0 reports)")
     args = parser.parse_args()
+    if args.device == "cuda" and args.way != "ddp":
+        raise SystemExit(f"error: --device cuda measures DDP only, not {args.way}")
 
-    affinity = pin_to_own_core()
+    affinity = pin_to_own_core() if args.device == "cpu" else sorted(os.sched_getaffinity(0))
     import torch
 
-    torch.set_num_threads(len(affinity))
+    device = gpu_of_this_rank() if args.device == "cuda" else None
+    if device is None:
+        torch.set_num_threads(len(affinity))
     torch.manual_seed(0)
     model, shape, classes = build(args.model, args.image_size)
-    step, rank, world_size = make_step(args.way, model, args.batch_size)
-    data = torch.randn(args.batch_size, *shape)
-    target = torch.randint(0, classes, (args.batch_size,))
+    if device is not None:
+        model = model.to(device)
+    step, rank, world_size = make_step(args.way, model, args.batch_size, device, args.precision)
+    data = torch.randn(args.batch_size, *shape, device=device)
+    target = torch.randint(0, classes, (args.batch_size,), device=device)
 
-    timeit.timeit(lambda: step(data, target), number=args.warmup_batches)
+    def seconds_for(batches: int) -> float:
+        started = timeit.default_timer()
+        for _ in range(batches):
+            step(data, target)
+        if device is not None:
+            torch.cuda.synchronize(device)   # kernels run asynchronously: wait for the last batch's
+        return timeit.default_timer() - started
+
+    seconds_for(args.warmup_batches)
     img_per_sec = []
     for _ in range(args.iterations):
-        seconds = timeit.timeit(lambda: step(data, target), number=args.batches_per_iteration)
-        img_per_sec.append(args.batch_size * args.batches_per_iteration / seconds)
+        img_per_sec.append(args.batch_size * args.batches_per_iteration / seconds_for(args.batches_per_iteration))
     profiled = profile_batches(lambda: step(data, target), args.profile_batches) if args.profile_batches else None
     if rank == 0:
         print("BENCH_JSON " + json.dumps({
             "way": args.way, "model": args.model, "world_size": world_size, "affinity": affinity,
             "threads": torch.get_num_threads(), "input_shape": [args.batch_size, *shape],
-            "img_per_sec_per_rank": img_per_sec, "profile": profiled}), flush=True)
+            "device": torch.cuda.get_device_name(device) if device is not None else "cpu",
+            "precision": args.precision, "img_per_sec_per_rank": img_per_sec, "profile": profiled}), flush=True)
+
+
+def gpu_of_this_rank():
+    """The GPU of this rank (torchrun's LOCAL_RANK), made current; a clear error when there is none."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise SystemExit("error: --device cuda needs a CUDA GPU, and torch sees none here "
+                         "(in Docker: docker run --gpus all, with the NVIDIA Container Toolkit installed)")
+    device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    torch.cuda.set_device(device)
+    return device
 
 
 def profile_batches(one_batch, batches: int, top: int = 25) -> dict:
