@@ -1,0 +1,28 @@
+"""Imported by Python at start in every process of a rehearsal (this folder is first on PYTHONPATH).
+
+It installs train.rehearsal's import hooks (see train/rehearsal/__init__.py), then runs the
+sitecustomize it shadows (the distribution's, if any), so nothing else changes.
+"""
+
+import importlib.machinery
+import importlib.util
+import os
+import sys
+
+
+def _run_the_shadowed_sitecustomize() -> None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", path)
+    if spec is not None and spec.loader is not None:
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+
+try:
+    from train.rehearsal.import_hooks import install
+except ImportError:   # not a trainyard image (PYTHONPATH lacks /opt/trainyard): nothing to add
+    pass
+else:
+    install(cpu_fallback=os.environ.get("TRAINYARD_CPU_FALLBACK") == "1")
+_run_the_shadowed_sitecustomize()
