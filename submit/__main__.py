@@ -2,6 +2,7 @@
 
     python -m submit --framework pytorch --nodes 2 --procs 1 \
         --image myacr.azurecr.io/trainyard/pytorch:0.1 --dry-run --out build/azure
+    python -m submit rehearse path/to/job.yml     # run your own job on the fake cluster (submit.rehearsal)
 
 A dry run needs no credentials and no network. Any invalid request exits with status 2 and
 one line saying what to change, before anything is sent to Azure.
@@ -11,6 +12,7 @@ import argparse
 import os
 import shlex
 import sys
+from dataclasses import replace
 from typing import Optional, Sequence
 
 from submit.errors import JobDidNotSucceed, SubmitError
@@ -23,8 +25,11 @@ USAGE_ERROR = 2
 def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     defaults = SubmitRequest(framework="pytorch")
     parser = argparse.ArgumentParser(prog="python -m submit", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--framework", required=True, choices=sorted(FRAMEWORKS))
-    parser.add_argument("--nodes", type=int, default=defaults.nodes)
+    parser.add_argument("--job", metavar="JOB.yml",
+                        help="submit your own Azure ML CLI v2 job file (make's JOB=) instead of trainyard's trainer; "
+                             "it runs in the trainyard environment on --compute, as `make rehearse JOB=` runs it")
+    parser.add_argument("--framework", choices=sorted(FRAMEWORKS), help="trainyard's trainer to submit (without --job)")
+    parser.add_argument("--nodes", type=int, default=None, help=f"default {defaults.nodes}")
     parser.add_argument("--procs", type=int, default=None,
                         help="processes per node (default: one per GPU of --vm-size; 1 for tensorflow)")
     parser.add_argument("--distribution", choices=AZURE_DISTRIBUTION_TYPES,
@@ -32,6 +37,9 @@ def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--parameter-servers", type=int, default=0, help="TensorFlow parameter servers")
     source = parser.add_argument_group("container (exactly one)")
     source.add_argument("--image", help="pushed image reference (see `make push`)")
+    source.add_argument("--registry", help="instead of --image: the image `make push REGISTRY=` pushed, "
+                                           "<registry>/trainyard/<the job's framework>:--tag")
+    source.add_argument("--tag", default="latest", help="with --registry: the image's tag (make's TAG=)")
     source.add_argument("--build-context", help="directory Azure uploads and builds, e.g. .")
     source.add_argument("--dockerfile", help="Dockerfile inside the build context "
                                              "(default: docker/<family>/Dockerfile)")
@@ -61,10 +69,27 @@ def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+# What a job file says for itself: with --job these flags would contradict it.
+_JOB_FILE_FIELDS = {"framework": "--framework", "nodes": "--nodes (resources.instance_count)",
+                    "procs": "--procs (distribution.process_count_per_instance)", "distribution": "--distribution",
+                    "parameter_servers": "--parameter-servers", "data": "--data (inputs:)",
+                    "train_args": "--train-args (command:)"}
+
+
+def _check_job_or_framework(arguments: argparse.Namespace) -> None:
+    if not arguments.job:
+        if not arguments.framework:
+            raise SubmitError("give --framework (trainyard's trainer: FRAMEWORK=) or --job (your job file: JOB=)")
+        return
+    given = [flag for field, flag in _JOB_FILE_FIELDS.items() if getattr(arguments, field) not in (None, "", 0)]
+    if given:
+        raise SubmitError(f"--job {arguments.job} says this itself: remove {', '.join(given)} (edit the job file instead)")
+
+
 def request_from(arguments: argparse.Namespace) -> SubmitRequest:
     return SubmitRequest(
-        framework=arguments.framework,
-        nodes=arguments.nodes,
+        framework=arguments.framework or "pytorch",
+        nodes=arguments.nodes if arguments.nodes is not None else SubmitRequest.nodes,
         procs=arguments.procs,
         distribution=arguments.distribution,
         parameter_servers=arguments.parameter_servers,
@@ -85,6 +110,15 @@ def request_from(arguments: argparse.Namespace) -> SubmitRequest:
     )
 
 
+def _with_registry_image(request: SubmitRequest, arguments: argparse.Namespace, family: str) -> SubmitRequest:
+    """--registry R: the image is R/trainyard/<family>:TAG, the name `make push` gives it."""
+    if not arguments.registry:
+        return request
+    if request.image or request.build_context:
+        raise SubmitError("give one of --image, --registry and --build-context")
+    return replace(request, image=f"{arguments.registry.rstrip('/')}/trainyard/{family}:{arguments.tag}")
+
+
 def _split_train_args(text: str) -> tuple[str, ...]:
     try:
         return tuple(shlex.split(text))
@@ -103,16 +137,33 @@ def _parse_env(assignments: Sequence[str]) -> dict[str, str]:
 
 
 def run(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["rehearse"]:
+        from submit.rehearsal.cli import run as rehearse
+
+        return rehearse(argv[1:])
     arguments = parse_arguments(argv)
     # Imported here so that --help works even where azure-ai-ml is missing.
     from submit.dry_run import write_plan
     from submit.plan import build_plan
 
     try:
+        _check_job_or_framework(arguments)
         request = request_from(arguments)
-        plan = build_plan(request)  # validates first: nothing below runs for a bad request
+        if arguments.job:
+            from submit.user_job import load_user_job
+            from submit.user_job_plan import job_family, plan_user_job
+
+            user_job = load_user_job(arguments.job)
+            request = _with_registry_image(request, arguments, job_family(user_job))
+            plan = plan_user_job(user_job, request)   # validates first, as build_plan does
+            out_name = f"job-{os.path.splitext(os.path.basename(os.path.dirname(os.path.abspath(arguments.job))))[0]}"
+        else:
+            request = _with_registry_image(request, arguments, request.image_family)
+            plan = build_plan(request)  # validates first: nothing below runs for a bad request
+            out_name = request.framework
         if arguments.dry_run:
-            result = write_plan(plan, os.path.join(arguments.out, request.framework))
+            result = write_plan(plan, os.path.join(arguments.out, out_name))
             with open(result.job_yaml, encoding="utf-8") as job_yaml:
                 print(job_yaml.read(), end="")
             print(f"# dry run: {result.directory} holds environment.yaml, compute.yaml and job.yaml "
@@ -125,6 +176,10 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
 
         settings = workspace_settings(config_path=arguments.workspace_config)
         print(f"workspace {settings.workspace_name} (from {settings.source})", file=sys.stderr)
+        if arguments.job:
+            from submit.user_job_plan import request_for
+
+            request = request_for(user_job, request)
         submit(plan, request, connect(settings), stream=not arguments.no_stream,
                log=lambda line: print(line, file=sys.stderr))
         return 0

@@ -115,6 +115,12 @@ def _check_before_the_sdk(path: str, raw: dict, lines: dict[str, int]) -> None:
     if job_type not in SUPPORTED_TYPES:
         raise UserJobError(f"{path}: line {lines.get('type', 1)}: a {job_type} job cannot be rehearsed or submitted "
                            f"here: supported: {', '.join(SUPPORTED_TYPES)} jobs (one command, optionally distributed)")
+    code = raw.get("code")
+    if isinstance(code, str) and ":" not in code.split("/")[0]:
+        folder = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), code))
+        if not os.path.exists(folder):
+            raise UserJobError(f"{path}: line {lines.get('code', 1)}: code: {code} is not a folder ({folder} does not "
+                               f"exist): fix code:, the folder Azure uploads and runs the command in")
     distribution = raw.get("distribution")
     if isinstance(distribution, dict):
         kind = distribution.get("type")
