@@ -221,17 +221,31 @@ push: check-docker ## Tag and push the image to REGISTRY (e.g. REGISTRY=myacr.az
 	timeout 3600 docker push $(REGISTRY)/trainyard/$(IMAGE_FAMILY):$(TAG)
 
 .PHONY: azure-submit
-azure-submit: venv ## Submit to Azure ML (FRAMEWORK NODES PROCS REGISTRY|IMAGE VM_SIZE COMPUTE LOW_PRIORITY DATA ARGS TIMEOUT DRY_RUN=1)
+azure-submit: venv ## Submit to Azure ML: JOB=job.yml (yours), or trainyard's trainer (FRAMEWORK NODES PROCS DATA ARGS ...); REGISTRY|IMAGE VM_SIZE COMPUTE LOW_PRIORITY TIMEOUT DRY_RUN=1
 	@$(if $(or $(IMAGE),$(REGISTRY),$(BUILD_CONTEXT),$(filter 1 yes true,$(DRY_RUN))),true,\
 	  { echo "error: set REGISTRY (after make push) or IMAGE=registry/trainyard/$(IMAGE_FAMILY):$(TAG); DRY_RUN=1 needs neither." >&2; exit 2; })
-	$(PYTHON) -m submit --framework $(FRAMEWORK) --nodes $(NODES) $(if $(PROCS),--procs $(PROCS)) \
-	  $(if $(DISTRIBUTION),--distribution $(DISTRIBUTION)) $(if $(VM_SIZE),--vm-size $(VM_SIZE)) \
-	  $(if $(COMPUTE),--compute $(COMPUTE)) $(if $(MAX_NODES),--max-nodes $(MAX_NODES)) \
-	  $(if $(filter 1 yes true,$(LOW_PRIORITY)),--low-priority) $(if $(DATA),--data $(DATA)) \
-	  $(if $(PARAMETER_SERVERS),--parameter-servers $(PARAMETER_SERVERS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
-	  --train-args="$$ARGS" \
-	  $(if $(BUILD_CONTEXT),--build-context $(BUILD_CONTEXT),--image $(or $(IMAGE),$(or $(REGISTRY),example.azurecr.io)/trainyard/$(IMAGE_FAMILY):$(TAG))) \
+	$(PYTHON) -m submit $(if $(JOB),--job "$(JOB)",--framework $(FRAMEWORK) --nodes $(NODES) $(if $(PROCS),--procs $(PROCS)) \
+	  $(if $(DISTRIBUTION),--distribution $(DISTRIBUTION)) $(if $(DATA),--data $(DATA)) \
+	  $(if $(PARAMETER_SERVERS),--parameter-servers $(PARAMETER_SERVERS)) --train-args="$$ARGS") \
+	  $(if $(VM_SIZE),--vm-size $(VM_SIZE)) $(if $(COMPUTE),--compute $(COMPUTE)) $(if $(MAX_NODES),--max-nodes $(MAX_NODES)) \
+	  $(if $(filter 1 yes true,$(LOW_PRIORITY)),--low-priority) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
+	  $(if $(BUILD_CONTEXT),--build-context $(BUILD_CONTEXT),$(if $(IMAGE),--image $(IMAGE),--registry $(or $(REGISTRY),example.azurecr.io) --tag $(TAG))) \
 	  $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run --out build/azure)
+
+# ---- Rehearse your own Azure ML job on the fake cluster --------------------------------------
+# JOB: a CLI v2 command job file; INPUTS='name=local/path ...' stands in for inputs Azure resolves
+# in the cloud; CPU_FALLBACK=1 runs a CUDA/NCCL job on a host without a GPU; GPUS=1 shares this host's
+# GPU with every node; VM_SIZE: the cluster's size, for the GPUs-per-node check.
+JOB ?=
+INPUTS ?=
+CPU_FALLBACK ?=
+export INPUTS
+
+.PHONY: rehearse
+rehearse: venv check-compose outputs ## Run YOUR Azure ML job file on the fake cluster as Azure runs it (JOB=job.yml INPUTS= CPU_FALLBACK=1 GPUS=1 VM_SIZE=)
+	@test -n "$(JOB)" || { echo "error: name the job file: make rehearse JOB=path/to/job.yml (examples: submit/examples/jobs/)" >&2; exit 2; }
+	COMPOSE="$(COMPOSE)" $(PYTHON) -m submit rehearse "$(JOB)" --tag $(TAG) --outputs-dir "$(OUTPUTS_DIR)" --inputs="$$INPUTS" \
+	  $(if $(filter 1,$(GPUS)),--gpus) $(if $(filter 1 yes true,$(CPU_FALLBACK)),--cpu-fallback) $(if $(VM_SIZE),--vm-size $(VM_SIZE))
 
 .PHONY: clean
 clean: ## Remove the host venv, generated files and the outputs folder
