@@ -1,6 +1,6 @@
 """Imported by Python at start in every process of a rehearsal (this folder is first on PYTHONPATH).
 
-It installs train.rehearsal's import hooks (see train/rehearsal/__init__.py), then runs the
+It installs the import hooks of trainyard_rehearsal (beside it) (see train/rehearsal/__init__.py), then runs the
 sitecustomize it shadows (the distribution's, if any), so nothing else changes.
 """
 
@@ -19,10 +19,7 @@ def _run_the_shadowed_sitecustomize() -> None:
         spec.loader.exec_module(module)
 
 
-try:
-    from train.rehearsal.import_hooks import install
-except ImportError:   # not a trainyard image (PYTHONPATH lacks /opt/trainyard): nothing to add
-    pass
-else:
-    install(cpu_fallback=os.environ.get("TRAINYARD_CPU_FALLBACK") == "1")
+from trainyard_rehearsal.import_hooks import install  # noqa: E402 - beside this file, on PYTHONPATH
+
+install(cpu_fallback=os.environ.get("TRAINYARD_CPU_FALLBACK") == "1")
 _run_the_shadowed_sitecustomize()

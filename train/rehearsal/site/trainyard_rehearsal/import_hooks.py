@@ -9,9 +9,9 @@ import importlib.machinery
 import sys
 
 # module -> the modules of this package whose apply(module) patches it
-ALWAYS = {"mlflow": ("train.rehearsal.mlflow_paths",)}
-CPU_FALLBACK = {"torch": ("train.rehearsal.cpu_fallback_torch",),
-                "deepspeed": ("train.rehearsal.cpu_fallback_deepspeed",)}
+ALWAYS = {"mlflow": ("trainyard_rehearsal.mlflow_paths",)}
+CPU_FALLBACK = {"torch": ("trainyard_rehearsal.cpu_fallback_torch",),
+                "deepspeed": ("trainyard_rehearsal.cpu_fallback_deepspeed",)}
 
 
 class _PatchAfterImport(importlib.abc.MetaPathFinder):
