@@ -19,4 +19,7 @@ Layout, one concept per module:
     dry_run       writes the plan as CLI v2 YAML and loads it back to validate it
     workspace     workspace settings and the MLClient (the first module that touches Azure)
     azure_submit  the real submission: compute, environment, job, log streaming, how it ended
+    user_job      a user's own CLI v2 job file, read and validated once by azure-ai-ml (make rehearse / JOB=)
+    user_job_plan that same job for Azure: the trainyard environment and COMPUTE, nothing else changed
+    rehearsal     runs a user's job on the compose fake cluster as Azure runs it (make rehearse)
 """

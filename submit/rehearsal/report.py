@@ -52,8 +52,11 @@ def summary(rehearsal: Rehearsal, outcome: Outcome, collisions: Sequence[str]) -
                               for label, code in node.processes.items())
         lines.append(f"{PREFIX}   {node.hostname}: {node_status}" + (f" ({processes})" if processes else ""))
     lines.append(f"{PREFIX} logs: {folder}/user_logs/ (one file a process, as Azure names them)")
-    lines.append(f"{PREFIX} outputs: {folder}/outputs/ and {folder}/logs/ (every node's ./outputs and ./logs)"
-                 + "".join(f", {name}: {_relative(m.host)}/" for name, m in rehearsal.outputs.items()))
+    collected = [f"{folder}/{kept}/" for kept in ("outputs", "logs") if os.path.isdir(os.path.join(rehearsal.folder, kept))]
+    declared = [f"{name}: {_relative(m.host)}/" for name, m in rehearsal.outputs.items()]
+    lines.append(f"{PREFIX} outputs: " + ", ".join(
+        ([f"{' and '.join(collected)} (every node's ./outputs and ./logs)"] if collected else
+         ["no node wrote ./outputs or ./logs"]) + declared))
     lines.append(f"{PREFIX} MLflow: {folder}/mlruns (mlflow ui --backend-store-uri {folder}/mlruns); "
                  f"what ran: {folder}/rehearsal/")
     for collision in collisions:

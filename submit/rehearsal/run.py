@@ -31,6 +31,8 @@ DOCKER_TIMEOUT_SECONDS = 60
 DOWN_TIMEOUT_SECONDS = 180
 REPOSITORY_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _PROCESS_LINE = re.compile(r"\|\s\[(?:rank \d+|worker \d+|ps \d+)\] ")
+# The first line a process prints counts from the job's own output, not the CPU_FALLBACK notice before it.
+CPU_FALLBACK_BANNER = "trainyard CPU_FALLBACK:"
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ def run_cluster(rehearsal: Rehearsal, compose: list[str], compose_path: str,
             try:
                 line = lines.get(timeout=0.5)
                 console(line.rstrip("\n"))
-                if first_line is None and _PROCESS_LINE.search(line):
+                if first_line is None and _PROCESS_LINE.search(line) and CPU_FALLBACK_BANNER not in line:
                     first_line = time.monotonic() - started
             except queue.Empty:
                 pass
