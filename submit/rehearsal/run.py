@@ -205,7 +205,11 @@ def run_cluster(rehearsal: Rehearsal, compose: list[str], compose_path: str,
             console(lines.get().rstrip("\n"))
         final_states = _safe_states(cluster)
         cluster.down()
-        up.wait(timeout=DOWN_TIMEOUT_SECONDS)
+        try:
+            up.wait(timeout=DOWN_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:   # compose up outlived its own project: end it
+            up.kill()
+            up.wait(timeout=DOCKER_TIMEOUT_SECONDS)
     nodes = _node_ends(rehearsal, final_states)
     failures = [code for node in nodes for code in (*node.processes.values(), node.exit_code) if code]
     if status == "Completed" and (failures or any(node.exit_code is None for node in nodes)):
