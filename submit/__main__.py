@@ -119,6 +119,13 @@ def _with_registry_image(request: SubmitRequest, arguments: argparse.Namespace, 
     return replace(request, image=f"{arguments.registry.rstrip('/')}/trainyard/{family}:{arguments.tag}")
 
 
+def _dry_run_folder(job_path: str) -> str:
+    """build/azure/job-<folder>[-<file>]: one folder a job file (examples' jobs are each <folder>/job.yml)."""
+    folder = os.path.basename(os.path.dirname(os.path.abspath(job_path)))
+    stem = os.path.splitext(os.path.basename(job_path))[0]
+    return f"job-{folder}" if stem == "job" else f"job-{folder}-{stem}"
+
+
 def _split_train_args(text: str) -> tuple[str, ...]:
     try:
         return tuple(shlex.split(text))
@@ -157,7 +164,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
             user_job = load_user_job(arguments.job)
             request = _with_registry_image(request, arguments, job_family(user_job))
             plan = plan_user_job(user_job, request)   # validates first, as build_plan does
-            out_name = f"job-{os.path.splitext(os.path.basename(os.path.dirname(os.path.abspath(arguments.job))))[0]}"
+            out_name = _dry_run_folder(arguments.job)
         else:
             request = _with_registry_image(request, arguments, request.image_family)
             plan = build_plan(request)  # validates first: nothing below runs for a bad request

@@ -20,7 +20,7 @@ from submit.compute import build_compute
 from submit.environment import build_environment, environment_reference
 from submit.errors import SubmitError
 from submit.plan import SubmissionPlan
-from submit.rehearsal.images import family_of
+from submit.rehearsal.images import code_imports, family_of
 from submit.rehearsal.inputs import is_remote
 from submit.rehearsal.layout import job_layout
 from submit.rehearsal.preflight import gpu_fit
@@ -38,12 +38,21 @@ def job_family(user_job: UserJob) -> str:
     return family_of(named_image or described, code_folder(user_job))
 
 
+def job_framework(user_job: UserJob) -> str:
+    """The family, or `deepspeed`/`horovod` when a PyTorch job's code imports them: their kernels in the image
+    are prebuilt for some GPUs only, which the VM size check knows (submit.validate)."""
+    family = job_family(user_job)
+    code = code_folder(user_job)
+    imports = code_imports(code) if code and family == "pytorch" else set()
+    return "deepspeed" if "deepspeed" in imports else "horovod" if "horovod.torch" in imports else family
+
+
 def request_for(user_job: UserJob, request: SubmitRequest) -> SubmitRequest:
     """`request` (COMPUTE, VM_SIZE, IMAGE, ...) with the job's own shape, for the checks and the compute."""
     layout = job_layout(user_job.job)
     kind = layout.distribution if layout.distribution in ("pytorch", "mpi", "tensorflow") else None
     timeout = int(getattr(user_job.job.limits, "timeout", None) or 0)
-    return replace(request, framework=job_family(user_job), nodes=len(layout.nodes),
+    return replace(request, framework=job_framework(user_job), nodes=len(layout.nodes),
                    procs=layout.processes_per_node if kind in ("pytorch", "mpi") else 1, distribution=kind,
                    parameter_servers=0,
                    shm_size=str(getattr(user_job.job.resources, "shm_size", None) or request.shm_size),

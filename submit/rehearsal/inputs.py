@@ -74,7 +74,7 @@ def resolve_inputs(inputs: Mapping[str, Any], base_path: str, job_id: str,
         if isinstance(written, dict) and isinstance(written.get("path"), str):
             path = written["path"]
         if kind == "literal" and not (isinstance(path, str) and is_remote(path)):
-            resolved.append(ResolvedInput(name, _literal(path), None, f"literal {path!r}"))
+            resolved.append(ResolvedInput(name, str(path), None, f"literal {path!r}"))
             continue
         target = azure_paths.input_dir(job_id, name)
         if name in stand_ins:
@@ -111,6 +111,3 @@ def _kind_and_path(value: Any) -> tuple[str, Any]:
         return "literal", getattr(value, "default", None)
     return "literal", value
 
-
-def _literal(value: Any) -> str:
-    return str(value)

@@ -67,3 +67,9 @@ def test_flags_the_job_file_already_says_are_refused(tmp_path, capsys):
 def test_the_wrong_framework_image_is_refused(tmp_path, capsys):
     assert dry_run(tmp_path, "tensorflow-mwms", "--image", "myacr.azurecr.io/trainyard/pytorch:0.1") == 2
     assert "needs trainyard/tensorflow" in capsys.readouterr().err
+
+
+def test_a_deepspeed_job_on_a_gpu_its_prebuilt_kernels_do_not_support_is_refused(tmp_path, capsys):
+    assert dry_run(tmp_path, "deepspeed", "--image", "myacr.azurecr.io/trainyard/pytorch:0.1",
+                   "--vm-size", "Standard_NC4as_T4_v3") == 2
+    assert "DeepSpeed's prebuilt CUDA kernels" in capsys.readouterr().err
