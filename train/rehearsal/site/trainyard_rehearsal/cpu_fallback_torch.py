@@ -78,10 +78,9 @@ def _patch_devices(torch) -> None:
             return issubclass(subclass, real_device)
 
     class device(metaclass=_DeviceType):   # noqa: N801 - stands for torch.device
-        def __new__(cls, kind, index=None):
-            if _is_cuda(kind):
-                return real_device("cpu")
-            return real_device(kind) if index is None else real_device(kind, index)
+        def __new__(cls, *args, **kwargs):
+            kind = args[0] if args else kwargs.get("type")
+            return real_device("cpu") if _is_cuda(kind) else real_device(*args, **kwargs)
 
     torch.device = device
 
