@@ -117,6 +117,18 @@ build: ## Build every image (the base and toolchain first, then BUILD_PARALLEL i
 	@$(MAKE) --no-print-directory -j$(BUILD_PARALLEL) $(addprefix build/,$(IMAGES))
 	@docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' 'trainyard/*'
 
+# Each image's bill of materials, as the image carries it (made in its Dockerfile's sbom stage).
+SBOM_DIR ?= build/sbom
+.PHONY: sbom
+sbom: check-docker ## Copy each built image's CycloneDX SBOM out to SBOM_DIR/<image>.cdx.json (build/sbom)
+	@mkdir -p "$(SBOM_DIR)"; for name in $(IMAGES); do image=trainyard/$$name:$(TAG); \
+	  timeout 30 docker image inspect "$$image" >/dev/null 2>&1 \
+	    || { echo "error: $$image is not built: run make build/$$name first" >&2; exit 1; }; \
+	  timeout 120 docker run --rm "$$image" cat /etc/trainyard/sbom.cdx.json > "$(SBOM_DIR)/$$name.cdx.json.part" \
+	    || { echo "error: $$image has no /etc/trainyard/sbom.cdx.json (built before SBOMs? make build/$$name)" >&2; \
+	         rm -f "$(SBOM_DIR)/$$name.cdx.json.part"; exit 1; }; \
+	  mv "$(SBOM_DIR)/$$name.cdx.json.part" "$(SBOM_DIR)/$$name.cdx.json"; echo "$(SBOM_DIR)/$$name.cdx.json ($$image)"; done
+
 # The names earlier releases used: make build-pytorch, make build-tensorflow.
 build-%: build/% ;
 
