@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from train.common.health_check import Check, run_briefly
+from train.common.reporting.health_check import Check, run_briefly
 from train.pytorch.doctor import all_reduce_test, check_deepspeed, check_horovod, check_torch
 
 VERSIONS_FILE = Path("/etc/trainyard/versions.txt")

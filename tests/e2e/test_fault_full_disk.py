@@ -25,7 +25,7 @@ PAGE = 4096
 INSPECTION_STARTS = "== inspection"
 # Reads what the tmpfs holds, and whether each checkpoint verifies: in the training's own container,
 # after it, because a tmpfs volume is a new, empty tmpfs on every mount.
-INSPECT = ("import pathlib; from train.common.checkpoint_store import read_verified\n"
+INSPECT = ("import pathlib; from train.common.checkpoints.checkpoint_store import read_verified\n"
            "for p in sorted(pathlib.Path('/outputs/checkpoints').iterdir()):\n"
            "    read_verified(p) if p.name.endswith('.ckpt') else None; print('file', p.name)")
 

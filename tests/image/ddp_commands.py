@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from train.common.final_line import parse_final_line
+from train.common.reporting.final_line import parse_final_line
 
 TRAIN = ["python", "-m", "train.pytorch"]
 TORCHRUN_2 = ["torchrun", "--nproc-per-node", "2"]

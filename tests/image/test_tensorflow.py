@@ -19,7 +19,7 @@ import pytest
 
 from tests.containers import TENSORFLOW_IMAGE, Container, Mount, make_writable, run_container
 from tests.required_image import require_image
-from train.common.final_line import parse_final_line
+from train.common.reporting.final_line import parse_final_line
 
 pytestmark = pytest.mark.image
 

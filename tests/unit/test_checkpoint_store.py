@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from train.common.checkpoint_store import CheckpointStore, CorruptCheckpoint, read_verified
+from train.common.checkpoints.checkpoint_store import CheckpointStore, CorruptCheckpoint, read_verified
 
 
 def _identity(payload: bytes) -> bytes:

@@ -1,7 +1,7 @@
-"""train.common.end_of_run: rank 0 finishes its writing and prints FINAL before the closing barrier."""
+"""train.common.reporting.end_of_run: rank 0 finishes its writing and prints FINAL before the closing barrier."""
 
-from train.common.end_of_run import RunSummary, end_run
-from train.common.final_line import parse_final_line
+from train.common.reporting.end_of_run import RunSummary, end_run
+from train.common.reporting.final_line import parse_final_line
 
 SUMMARY = RunSummary(world_size=2, accuracy=0.93, samples_per_sec=120.5, steps=40, steps_this_run=15)
 

@@ -1,4 +1,4 @@
-"""train.common.entrypoint.end_process_now: from a watchdog thread, the lost-peer line is the process's
+"""train.common.faults.entrypoint.end_process_now: from a watchdog thread, the lost-peer line is the process's
 last line and its exit status is 3, while the main thread is still blocked (a real child process)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = textwrap.dedent("""
     import logging, threading, time
-    from train.common.entrypoint import end_process_now
-    from train.common.lost_peer import LostPeerError, RunProgress
+    from train.common.faults.entrypoint import end_process_now
+    from train.common.faults.lost_peer import LostPeerError, RunProgress
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     progress = RunProgress(phase="step 12", resume_step=10)
     def watchdog():

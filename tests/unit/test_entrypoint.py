@@ -1,11 +1,11 @@
-"""train.common.entrypoint.run_main: how every entrypoint ends a run that bad input made impossible."""
+"""train.common.faults.entrypoint.run_main: how every entrypoint ends a run that bad input made impossible."""
 
 import logging
 
 import pytest
 
-from train.common.entrypoint import run_main
 from train.common.errors import EXIT_USAGE, UsageError
+from train.common.faults.entrypoint import run_main
 from train.launch_env import LaunchEnvError
 
 
@@ -38,7 +38,7 @@ def test_a_bug_is_not_hidden():
 
 
 def test_a_lost_peer_is_one_line_and_exit_3(capsys):
-    from train.common.lost_peer import EXIT_LOST_PEER, LostPeerError, RunProgress
+    from train.common.faults.lost_peer import EXIT_LOST_PEER, LostPeerError, RunProgress
 
     error = LostPeerError(0, "rank 1 (node-1, 172.18.0.3)", RunProgress("step 5", 0), None, None)
 
@@ -50,7 +50,7 @@ def test_a_lost_peer_is_one_line_and_exit_3(capsys):
 
 
 def test_a_stop_on_sigterm_is_one_line_and_exit_143(capsys):
-    from train.common.stop_signal import StoppedBySignal
+    from train.common.faults.stop_signal import StoppedBySignal
 
     def main() -> int:
         raise StoppedBySignal(12, 0)

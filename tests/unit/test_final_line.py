@@ -2,7 +2,7 @@
 
 import pytest
 
-from train.common.final_line import format_final_line, parse_final_line
+from train.common.reporting.final_line import format_final_line, parse_final_line
 
 
 def test_round_trip_keeps_fields_and_formats_floats() -> None:

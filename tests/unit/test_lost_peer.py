@@ -1,4 +1,4 @@
-"""train.common.lost_peer: which errors mean a lost peer, who it was, and the line the user reads.
+"""train.common.faults.lost_peer: which errors mean a lost peer, who it was, and the line the user reads.
 
 The messages below are the ones torch 2.x's gloo and c10d store print (seen on the compose cluster:
 `docker kill` of node 1 while node 0 builds DDP or trains), and Horovod's.
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from train.common.lost_peer import (
+from train.common.faults.lost_peer import (
     LostPeerError,
     PeerDirectory,
     PeerIdentity,

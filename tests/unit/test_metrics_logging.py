@@ -1,10 +1,10 @@
-"""train.common.metrics keeps the process's logging as it was while MLflow creates its store
+"""train.common.reporting.metrics keeps the process's logging as it was while MLflow creates its store
 (MLflow 2 runs alembic, whose logging file configuration resets the root logger)."""
 
 import logging
 import logging.config
 
-from train.common.metrics import _logging_kept
+from train.common.reporting.metrics import _logging_kept
 
 
 def test_a_logging_reconfiguration_inside_is_undone():

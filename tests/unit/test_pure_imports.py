@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = ("torch", "tensorflow", "deepspeed", "horovod")
 PACKAGES = ("train.launch_env", "submit", "submit.rehearsal")
 MODULES = (
-    "train.env", "train.launch", "train.common.common_flags", "train.common.entrypoint",
+    "train.env", "train.launch", "train.common.common_flags", "train.common.faults.entrypoint",
     "train.rehearsal.site.trainyard_rehearsal.import_hooks",
     "train.pytorch.backend", "train.pytorch.__main__", "train.pytorch.horovod.__main__",
     "train.pytorch.deepspeed.__main__", "train.pytorch.deepspeed.flags", "train.pytorch.deepspeed.support",

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from train.common.roll_call import roll_call
+from train.common.faults.roll_call import roll_call
 from train.launch_env import LaunchEnvError
 
 

@@ -1,9 +1,9 @@
-"""train.common.stop_signal: SIGTERM is deferred inside the training loop only; the line and status."""
+"""train.common.faults.stop_signal: SIGTERM is deferred inside the training loop only; the line and status."""
 
 import os
 import signal
 
-from train.common.stop_signal import EXIT_STOPPED, StoppedBySignal, StopSignal
+from train.common.faults.stop_signal import EXIT_STOPPED, StoppedBySignal, StopSignal
 
 
 def test_sigterm_inside_deferred_only_sets_the_flag():

@@ -1,9 +1,9 @@
-"""train.tensorflow.lost_peer (and train.common.lost_peer's TensorFlow rules): a task that died or
+"""train.tensorflow.lost_peer (and train.common.faults.lost_peer's TensorFlow rules): a task that died or
 went silent is one line naming the task, its address from TF_CONFIG, the step and the resume point.
 
 The messages are TensorFlow 2.18's, as seen with two MultiWorkerMirrored workers (SIGKILL and
 SIGSTOP of worker 1) and a parameter-server job (SIGKILL of the ps); the classes stand in for
-tf.errors' by name, as train.common.lost_peer recognises them (no TensorFlow on the host).
+tf.errors' by name, as train.common.faults.lost_peer recognises them (no TensorFlow on the host).
 """
 
 import gc
@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from train.common.lost_peer import LostPeerError, RunProgress, is_lost_peer, peer_tasks, timeout_kind
+from train.common.faults.lost_peer import LostPeerError, RunProgress, is_lost_peer, peer_tasks, timeout_kind
 from train.tensorflow.lost_peer import describe_lost_task, one_line_on_lost_peer
 
 KILLED_WORKER = ("Graph execution error:\n\nDetected at node CollectiveReduceV2 defined at ...\n"

@@ -1,4 +1,4 @@
-"""The once-a-minute line of a rank that waits for its peers (train.common.wait_watch), on a fake clock
+"""The once-a-minute line of a rank that waits for its peers (train.common.faults.wait_watch), on a fake clock
 and an in-memory board standing in for the job's store (the real store is used in make faults)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from train.common.errors import UsageError
-from train.common.lost_peer import PeerDirectory, PeerIdentity, RunProgress
-from train.common.wait_watch import WaitWatch, report_interval
+from train.common.faults.lost_peer import PeerDirectory, PeerIdentity, RunProgress
+from train.common.faults.wait_watch import WaitWatch, report_interval
 
 START = 1_800_000_000.0     # 2027-01-15 08:00:00 UTC
 

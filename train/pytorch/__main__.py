@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from train.common.common_flags import add_collective_timeout_flag, build_parser, config_from_args
-from train.common.entrypoint import run_main
+from train.common.faults.entrypoint import run_main
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import time
 
-from train.common.health_check import Check
+from train.common.reporting.health_check import Check
 
 
 def check_torch(gpu_ready: bool) -> list[Check]:

@@ -1,13 +1,13 @@
 """main(): detect the launch, load data, initialise, load the checkpoint, train, finish: the same for
 DDP, Horovod and DeepSpeed, which differ only in their group (how processes meet) and Strategy.
 
-The finish is train.common.end_of_run's, shared by every framework: rank 0 writes the model, closes
+The finish is train.common.reporting.end_of_run's, shared by every framework: rank 0 writes the model, closes
 the MLflow run and prints the FINAL line before the closing barrier (the Trainer wrote the last
 checkpoint).
 
 Two other ends: a job whose checkpoint already holds every step says so in one line and trains nothing;
 a peer lost during a distributed run becomes a LostPeerError (one line, exit 3; the traceback goes to
-<model-dir>/debug/rank-N.log), see train.common.lost_peer.
+<model-dir>/debug/rank-N.log), see train.common.faults.lost_peer.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
-from train.common.checkpoint_store import CheckpointStore
+from train.common.checkpoints.checkpoint_store import CheckpointStore
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan, load_dataset
-from train.common.end_of_run import RunSummary, end_run
-from train.common.entrypoint import end_process_now
-from train.common.lost_peer import (
+from train.common.faults.entrypoint import end_process_now
+from train.common.faults.lost_peer import (
     LostPeerError,
     PeerDirectory,
     RunProgress,
@@ -32,9 +31,10 @@ from train.common.lost_peer import (
     timeout_kind,
     write_debug_log,
 )
-from train.common.metrics import open_metrics
-from train.common.rank_logging import configure_logging
-from train.common.wait_watch import WaitWatch, report_interval
+from train.common.faults.wait_watch import WaitWatch, report_interval
+from train.common.reporting.end_of_run import RunSummary, end_run
+from train.common.reporting.metrics import open_metrics
+from train.common.reporting.rank_logging import configure_logging
 from train.launch_env import LaunchEnv, detect
 from train.pytorch.ddp import DDPStrategy
 from train.pytorch.model import build_model

@@ -3,7 +3,7 @@
 The process group is initialised explicitly from the detected launch (tcp://MASTER_ADDR:MASTER_PORT,
 rank, world size) instead of env://, so that one object read once decides everything and no code
 reads RANK & co. on its own. Before joining, every rank answers a roll call on the job's store
-(train.common.roll_call), so a rank claimed twice or a WORLD_SIZE that differs between nodes is one
+(train.common.faults.roll_call), so a rank claimed twice or a WORLD_SIZE that differs between nodes is one
 line, not a hang. Under torchrun the same tcp:// address reaches the store torchrun's
 agent already hosts (torch handles TORCHELASTIC_USE_AGENT_STORE). A world of one skips
 torch.distributed altogether.
@@ -22,7 +22,7 @@ import torch.distributed as dist
 from train.common.common_flags import DEFAULT_COLLECTIVE_TIMEOUT
 from train.common.cpu_share import CpuShare, threads_per_process
 from train.common.errors import UsageError
-from train.common.roll_call import roll_call
+from train.common.faults.roll_call import roll_call
 from train.launch_env import LaunchEnv, Source
 from train.pytorch.backend import BackendChoice, choose_backend
 
@@ -79,7 +79,7 @@ class Group:
         raise NotImplementedError
 
     def wait_board(self) -> Callable[[], object] | None:
-        """Opens the board on which ranks tell each other what they wait in (train.common.wait_watch);
+        """Opens the board on which ranks tell each other what they wait in (train.common.faults.wait_watch);
         None where there is no store to share."""
         return None
 
@@ -111,7 +111,7 @@ def init_process_group(backend: str, init_method: str, rank: int, world_size: in
 
 def open_store_for_roll_call(launch: LaunchEnv, timeout: timedelta) -> dist.TCPStore:
     """The job's rendezvous store at MASTER_ADDR:MASTER_PORT, hosted by rank 0 as torch's tcp://
-    rendezvous would host it, answered a roll call on (train.common.roll_call) before any rank joins
+    rendezvous would host it, answered a roll call on (train.common.faults.roll_call) before any rank joins
     the group."""
     store = dist.TCPStore(launch.master_addr, int(launch.master_port), is_master=launch.rank == 0,
                           timeout=timeout, wait_for_workers=False)

@@ -18,12 +18,12 @@ from typing import Any
 
 import torch
 
-from train.common.errors import UsageError
-from train.common.rng_state import (
+from train.common.checkpoints.rng_state import (
     capture_python_and_numpy,
     restore_python_and_numpy,
     seed_python_and_numpy,
 )
+from train.common.errors import UsageError
 
 
 @dataclass

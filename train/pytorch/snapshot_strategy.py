@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from train.common.checkpoint_store import CheckpointStore
+from train.common.checkpoints.checkpoint_store import CheckpointStore
 from train.common.common_flags import TrainConfig
 from train.pytorch.process_group import Group
 from train.pytorch.snapshot import RunShape, Snapshot

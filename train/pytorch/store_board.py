@@ -1,4 +1,4 @@
-"""The wait watch's board (train.common.wait_watch) on the job's rendezvous store: a TCPStore client
+"""The wait watch's board (train.common.faults.wait_watch) on the job's rendezvous store: a TCPStore client
 of its own, with a short timeout, so that a store host that went silent costs the watch seconds, not
 the collective timeout, and never touches the store connection the process group uses."""
 

@@ -7,7 +7,7 @@ A checkpoint written after step s records `finished_steps = s`; a run resumed fr
 s + 1, in epoch s // steps_per_epoch, after skipping that epoch's first s % steps_per_epoch batches.
 
 While it trains, SIGTERM stops the run at the end of the current step with a checkpoint (see
-train.common.stop_signal), and `progress` tells a failure's line where the run was.
+train.common.faults.stop_signal), and `progress` tells a failure's line where the run was.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from train.common.atomic_file import atomic_write_bytes
+from train.common.checkpoints.atomic_file import atomic_write_bytes
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan
-from train.common.lost_peer import RunProgress
-from train.common.metrics import Metrics
-from train.common.stop_signal import StoppedBySignal, StopSignal
-from train.common.throughput import Throughput
+from train.common.faults.lost_peer import RunProgress
+from train.common.faults.stop_signal import StoppedBySignal, StopSignal
+from train.common.reporting.metrics import Metrics
+from train.common.reporting.throughput import Throughput
 from train.pytorch.model import build_model
 from train.pytorch.process_group import Group
 from train.pytorch.snapshot import RunShape, capture_rng_state

@@ -12,8 +12,8 @@ import os
 import sys
 
 from train.common.common_flags import build_parser, config_from_args
-from train.common.entrypoint import run_main
-from train.common.lost_peer import EXIT_LOST_PEER
+from train.common.faults.entrypoint import run_main
+from train.common.faults.lost_peer import EXIT_LOST_PEER
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def run(argv: list[str] | None = None) -> int:
 
 def _main(config, strategy: str, collective_timeout: float, coordinator_timeout: float) -> int:
     from train.common.data import load_dataset
-    from train.common.rank_logging import configure_logging
+    from train.common.reporting.rank_logging import configure_logging
     from train.launch_env import detect
     from train.tensorflow.roles import choose_mode
     from train.tensorflow.threads import limit_cpu_threads

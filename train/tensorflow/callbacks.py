@@ -7,8 +7,8 @@ import time
 
 import tensorflow as tf
 
-from train.common.lost_peer import RunProgress
-from train.common.metrics import Metrics
+from train.common.faults.lost_peer import RunProgress
+from train.common.reporting.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

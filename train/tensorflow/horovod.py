@@ -19,8 +19,8 @@ import tensorflow as tf
 
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset, ShardPlan
-from train.common.lost_peer import RunProgress
-from train.common.metrics import NullMetrics, open_metrics
+from train.common.faults.lost_peer import RunProgress
+from train.common.reporting.metrics import NullMetrics, open_metrics
 from train.tensorflow.callbacks import Progress, RunProgressTracker
 from train.tensorflow.lost_peer import one_line_on_lost_peer
 from train.tensorflow.model import build_model, compile_model

@@ -1,4 +1,4 @@
-"""A lost peer in a TensorFlow job, as one line (train.common.lost_peer has the rules and the line).
+"""A lost peer in a TensorFlow job, as one line (train.common.faults.lost_peer has the rules and the line).
 
 TensorFlow reports a task that died or went silent as an OpError from the collective or RPC that
 failed, under a page of graph traceback: UnavailableError "Collective ops is aborted by: failed to
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from train.common.lost_peer import (
+from train.common.faults.lost_peer import (
     LostPeerError,
     PeerDirectory,
     RunProgress,

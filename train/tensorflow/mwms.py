@@ -20,8 +20,8 @@ import tensorflow as tf
 
 from train.common.common_flags import TrainConfig
 from train.common.data import ArrayDataset
-from train.common.lost_peer import RunProgress
-from train.common.metrics import open_metrics
+from train.common.faults.lost_peer import RunProgress
+from train.common.reporting.metrics import open_metrics
 from train.launch_env import LaunchEnv, to_tf_config_json
 from train.tensorflow.callbacks import Progress, RunProgressTracker
 from train.tensorflow.lost_peer import one_line_on_lost_peer

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from train.common.atomic_file import atomic_write_bytes
+from train.common.checkpoints.atomic_file import atomic_write_bytes
 
 MODEL_FILE = "model.keras"
 BACKUP_DIR = "backup"

@@ -103,8 +103,8 @@ def fit_schedule(total_steps: int, steps_per_epoch: int) -> tuple[int, int]:
 def coordinate(config: TrainConfig, data: ArrayDataset, tf_config: dict, wait_timeout: float) -> int:
     import tensorflow as tf
 
-    from train.common.lost_peer import RunProgress
-    from train.common.metrics import open_metrics
+    from train.common.faults.lost_peer import RunProgress
+    from train.common.reporting.metrics import open_metrics
     from train.tensorflow.callbacks import EpochProgress
     from train.tensorflow.lost_peer import one_line_on_lost_peer
     from train.tensorflow.model import build_model, compile_model

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from train.common.data import ArrayDataset
-from train.common.end_of_run import RunSummary, end_run
-from train.common.metrics import Metrics
+from train.common.reporting.end_of_run import RunSummary, end_run
+from train.common.reporting.metrics import Metrics
 from train.tensorflow.callbacks import EpochProgress
 from train.tensorflow.model import accuracy, build_model
 from train.tensorflow.outputs import save_model

@@ -69,7 +69,7 @@ def main() -> None:
     """`python -m train.tensorflow.serve`: the worker-0 server, started by the coordinator process."""
     import json
 
-    from train.common.rank_logging import configure_logging
+    from train.common.reporting.rank_logging import configure_logging
     from train.launch_env import detect
 
     launch = detect()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from train.common.entrypoint import run_main
+from train.common.faults.entrypoint import run_main
 from train.pytorch.deepspeed.flags import build_deepspeed_parser, deepspeed_config_from_args
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 import horovod.torch as hvd
 import torch
 
-from train.common.rank_logging import configure_logging
+from train.common.reporting.rank_logging import configure_logging
 from train.launch_env import LaunchEnv
 from train.pytorch.backend import choose_backend
 from train.pytorch.process_group import Group, limit_cpu_threads

@@ -4,9 +4,9 @@
   contradict each other): `error: ...` on stderr and exit status 2, the status argparse uses for
   bad flags.
 - A LostPeerError (a peer of a distributed job died or went silent): `error: ...` and exit status 3;
-  the traceback is in the debug log the line names (train.common.lost_peer).
+  the traceback is in the debug log the line names (train.common.faults.lost_peer).
 - StoppedBySignal (SIGTERM, after the checkpoint was written): one line and exit status 143, as if
-  SIGTERM had ended the process, which is what launchers expect (train.common.stop_signal).
+  SIGTERM had ended the process, which is what launchers expect (train.common.faults.stop_signal).
 
 Either way a job's outcome is the last line of its log, not a traceback.
 """
@@ -20,8 +20,8 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from train.common.errors import EXIT_USAGE, UsageError
-from train.common.lost_peer import EXIT_LOST_PEER, LostPeerError
-from train.common.stop_signal import EXIT_STOPPED, StoppedBySignal
+from train.common.faults.lost_peer import EXIT_LOST_PEER, LostPeerError
+from train.common.faults.stop_signal import EXIT_STOPPED, StoppedBySignal
 from train.launch_env import LaunchEnvError
 
 

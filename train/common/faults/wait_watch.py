@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from train.common.errors import UsageError
-from train.common.lost_peer import RunProgress
+from train.common.faults.lost_peer import RunProgress
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from train.common.atomic_file import atomic_write_bytes
+from train.common.checkpoints.atomic_file import atomic_write_bytes
 from train.common.errors import NoSpaceError
 
 log = logging.getLogger(__name__)

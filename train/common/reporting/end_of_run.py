@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from train.common.final_line import format_final_line
-from train.common.metrics import Metrics
+from train.common.reporting.final_line import format_final_line
+from train.common.reporting.metrics import Metrics
 
 
 @dataclass(frozen=True)
