@@ -51,6 +51,11 @@ export TAG NODES OUTPUTS_DIR
 # ---- Tools found on this machine ------------------------------------------------------------
 COMPOSE ?= $(shell if timeout 20 docker compose version >/dev/null 2>&1; then echo "docker compose"; \
                    elif command -v docker-compose >/dev/null 2>&1; then echo docker-compose; fi)
+# The compose that COMPOSE is not, where both are installed: make test-matrix runs the compose cases
+# under it too (Compose v2 and v1 differ in names, output and flags; users have either).
+COMPOSE_OTHER ?= $(shell if [ "$(COMPOSE)" = "docker compose" ]; then \
+                         docker-compose version --short 2>/dev/null | grep -q '^1\.' && echo docker-compose; \
+                       elif [ -n "$(COMPOSE)" ]; then timeout 20 docker compose version >/dev/null 2>&1 && echo "docker compose"; fi)
 # BuildKit when the buildx plugin is there (a Docker 23+ client refuses BuildKit without it).
 BUILDKIT ?= $(shell timeout 20 docker buildx version >/dev/null 2>&1 && echo 1 || echo 0)
 DOCKER_BUILD = DOCKER_BUILDKIT=$(BUILDKIT) timeout $(BUILD_TIMEOUT) docker build \
@@ -69,7 +74,7 @@ help: ## Show this help
 	@echo "Variables: TAG=$(TAG) NODES=$(NODES) GPUS=$(GPUS) OFFLINE=$(OFFLINE) CUDA_BASE=$(CUDA_BASE)"
 	@echo "           CUDA_DEVEL_IMAGE=$(CUDA_DEVEL_IMAGE) BUILD_JOBS=$(BUILD_JOBS) IMAGES='$(IMAGES)'"
 	@echo "           EXTRA_CA_BUNDLE PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST APT_MIRROR (see README)"
-	@echo "Found: compose='$(COMPOSE)' builder=$(if $(filter 1,$(BUILDKIT)),BuildKit,classic)"
+	@echo "Found: compose='$(COMPOSE)'$(if $(COMPOSE_OTHER), (and '$(COMPOSE_OTHER)' for make test-matrix)) builder=$(if $(filter 1,$(BUILDKIT)),BuildKit,classic)"
 
 .PHONY: check-docker
 check-docker:
@@ -78,7 +83,11 @@ check-docker:
 
 .PHONY: check-compose
 check-compose: check-docker
-	@test -n "$(COMPOSE)" || { echo "error: neither 'docker compose' (v2) nor 'docker-compose' (v1) is installed." >&2; exit 1; }
+	@test -n "$(COMPOSE)" || { echo "error: neither 'docker compose' (v2) nor 'docker-compose' (v1) is installed: make compose-tools installs v2 (and buildx) from Debian's packages, or see https://docs.docker.com/compose/install/" >&2; exit 1; }
+
+.PHONY: compose-tools
+compose-tools: ## Install Compose v2 and buildx as this user's Docker CLI plugins, from Debian trixie's packages
+	timeout 900 bash scripts/install-compose-tools.sh
 
 .PHONY: build-inputs
 build-inputs:
@@ -206,6 +215,12 @@ test-matrix: venv build ## The other variants of cases make test runs once (ZeRO
 	TRAINYARD_REQUIRE_IMAGES=1 TRAINYARD_PYTORCH_IMAGE=trainyard/pytorch:$(TAG) \
 	  TRAINYARD_TENSORFLOW_IMAGE=trainyard/tensorflow:$(TAG) COMPOSE="$(COMPOSE)" \
 	  $(PYTHON) -m pytest -m "matrix and not faults" --durations=20
+	@if [ -z "$(COMPOSE_OTHER)" ]; then echo "test-matrix: only '$(COMPOSE)' is installed, so the compose cases ran under it alone (make compose-tools adds v2)"; \
+	else echo "== test-matrix: the compose cases and make up under '$(COMPOSE_OTHER)' (make test ran them under '$(COMPOSE)')"; \
+	  TRAINYARD_REQUIRE_IMAGES=1 TRAINYARD_PYTORCH_IMAGE=trainyard/pytorch:$(TAG) \
+	    TRAINYARD_TENSORFLOW_IMAGE=trainyard/tensorflow:$(TAG) COMPOSE="$(COMPOSE_OTHER)" \
+	    $(PYTHON) -m pytest -m "e2e and not faults and not matrix" --durations=20 \
+	  && $(MAKE) --no-print-directory up COMPOSE="$(COMPOSE_OTHER)"; fi
 
 # Every tracked shell script (by its #! line) and Dockerfile, so a new one is linted without a list.
 SHELL_SCRIPTS = $(shell git ls-files | while read -r f; do head -n 1 "$$f" 2>/dev/null | grep -qE '^\#!.*\b(ba)?sh\b' && echo "$$f"; done)
