@@ -28,8 +28,10 @@ GPU_PATTERNS = (
     # DeepSpeed on a host without a GPU takes its CPU accelerator, whose all-reduce op needs a compiler.
     ("DeepSpeed", re.compile(r"^\s*(?:import|from)\s+deepspeed\b", re.M)),
 )
-# Measured: one rank of a small DDP job takes about 0.6 GiB; a TensorFlow worker about 1 GiB. One GiB
-# a process, with what the host keeps for itself, is what a node of a rehearsal is planned with.
+# Measured (docker stats, sampled every 1-2 s, on the example jobs, 2026-12-07): a node of the DDP
+# example's 2 ranks peaked at 1.28 GiB (0.64 a rank, rank 0's MLflow log_model included); a TensorFlow
+# MultiWorkerMirrored worker at 0.38 GiB. One GiB a process, with what the host keeps for itself, is
+# what a node of a rehearsal is planned with: room for a user's model larger than the examples'.
 MEMORY_PER_PROCESS_BYTES = 1 << 30
 MEMORY_KEPT_FOR_THE_HOST_BYTES = 2 << 30
 NVIDIA_SMI_TIMEOUT_SECONDS = 20
