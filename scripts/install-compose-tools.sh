@@ -12,6 +12,9 @@
 #   DEBIAN_TOOLS_SUITE  the suite to take them from (trixie)
 #   APT_MIRROR          a Debian mirror (http://deb.debian.org/debian)
 #   DOCKER_CONFIG       the plugins go to $DOCKER_CONFIG/cli-plugins (default ~/.docker/cli-plugins)
+#   COMPOSE_TOOLS       which of them (docker-compose docker-buildx). With buildx present the Makefile
+#                       builds with BuildKit, whose cache is not the classic builder's: the first
+#                       build after installing it is a cold one.
 set -euo pipefail
 
 suite=${DEBIAN_TOOLS_SUITE:-trixie}
@@ -19,7 +22,7 @@ mirror=${APT_MIRROR:-http://deb.debian.org/debian}
 mirror=${mirror%/}
 plugins=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-packages=(docker-compose docker-buildx)
+read -r -a packages <<<"${COMPOSE_TOOLS:-docker-compose docker-buildx}"
 
 fail() { echo "error: install-compose-tools: $*" >&2; exit 1; }
 fetch() { curl -fsSL --retry 2 --max-time 300 -o "$2" "$1" || fail "could not download $1"; }
@@ -69,5 +72,7 @@ for package in "${packages[@]}"; do
     echo "install-compose-tools: $package $version -> $plugins/$(basename "$binary")"
 done
 
-timeout 30 docker compose version || fail "docker compose does not run after the install"
-timeout 30 docker buildx version || fail "docker buildx does not run after the install"
+for package in "${packages[@]}"; do
+    command=${package#docker-}
+    timeout 30 docker "$command" version || fail "docker $command does not run after the install"
+done
